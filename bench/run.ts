@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: Nimbus against a bare node:http server, in one run on one machine.
+ *
+ * Both servers run as child processes; this process drives them over loopback with keep-alive
+ * connections at a fixed concurrency for a bounded time. Requests are signed once with the real
+ * SigV4 signer and replayed (a signature stays valid for 15 minutes), so the driver's own cost is
+ * the same for both servers. Reports req/s, p50/p99 latency, the ratio to the bare server, cold
+ * start (process start to the first successful GetCallerIdentity) and idle RSS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request, Agent } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '../test/e2e/sha256.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CREDS = { accessKeyId: 'AKIAQAAAAAAAAAAAAAAA', secretAccessKey: 'benchbenchbenchbenchbenchbenchbenchbench' };
+const ACCOUNT = '111122223333';
+
+interface Prepared {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function waitForLine(child: ChildProcess, re: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const on = (d: Buffer) => {
+      buf += d.toString();
+      if (re.test(buf)) {
+        child.stderr?.off('data', on);
+        child.stdout?.off('data', on);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', on);
+    child.stdout?.on('data', on);
+    child.once('exit', (c) => reject(new Error(`server exited early (${c}): ${buf}`)));
+  });
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function once(port: number, p: Prepared): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: p.method, path: p.path, headers: p.headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(p.body);
+  });
+}
+
+async function load(port: number, p: Prepared) {
+  const lat: number[] = [];
+  let errors = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      const r = await once(port, p);
+      lat.push(performance.now() - t0);
+      if (r.status !== 200) errors++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  const q = (x: number) => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))]!;
+  return { rps: lat.length / secs, p50: q(0.5), p99: q(0.99), errors, n: lat.length };
+}
+
+async function prepare(port: number, service: string, body: string): Promise<Prepared> {
+  const signer = new SignatureV4({ service, region: 'us-east-1', credentials: CREDS, sha256: Sha256 });
+  const headers = { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+  const s = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: '/', query: {}, headers, body });
+  return { method: 'POST', path: '/', headers: { ...(s.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)) }, body };
+}
+
+async function main() {
+  const cli = join(ROOT, 'dist', 'src', 'cli.js');
+  const bareSrc = `
+    const body = '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${ACCOUNT}:root</Arn><UserId>${ACCOUNT}</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></GetCallerIdentityResponse>';
+    require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, {'content-type': 'text/xml'}); res.end(body); }); })
+      .listen(0, '127.0.0.1', function () { console.error('listening ' + this.address().port); });`;
+  const bare = spawn(process.execPath, ['-e', bareSrc], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let barePort = 0;
+  await new Promise<void>((resolve) =>
+    bare.stderr!.on('data', (d: Buffer) => {
+      const m = /listening (\d+)/.exec(d.toString());
+      if (m) {
+        barePort = Number(m[1]);
+        resolve();
+      }
+    }),
+  );
+
+  const port = 45000 + Math.floor(Math.random() * 10000);
+  const t0 = performance.now();
+  const nimbus = spawn(process.execPath, [cli, 'start', '--port', String(port), '--in-memory', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NIMBUS_ACCOUNT_ID: ACCOUNT, NIMBUS_ROOT_ACCESS_KEY_ID: CREDS.accessKeyId, NIMBUS_ROOT_SECRET_ACCESS_KEY: CREDS.secretAccessKey },
+  });
+  const exited = new Promise((r) => nimbus.once('exit', r));
+  const gci = await prepare(port, 'sts', 'Action=GetCallerIdentity&Version=2011-06-15');
+  let cold = NaN;
+  for (;;) {
+    try {
+      const r = await once(port, gci);
+      if (r.status === 200) {
+        cold = performance.now() - t0;
+        break;
+      }
+    } catch {
+      /* not listening yet */
+    }
+    if (performance.now() - t0 > 30_000) throw new Error('Nimbus did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRss = rssMb(nimbus.pid!);
+
+  // 100 users for ListUsers
+  for (let i = 0; i < 100; i++) {
+    const p = await prepare(port, 'iam', `Action=CreateUser&Version=2010-05-08&UserName=bench-user-${i}`);
+    const r = await once(port, p);
+    if (r.status !== 200) throw new Error(`CreateUser failed: ${r.body}`);
+  }
+  const listUsers = await prepare(port, 'iam', 'Action=ListUsers&Version=2010-05-08&MaxItems=100');
+  const check = await once(port, listUsers);
+  const count = (check.body.match(/<member>/g) ?? []).length;
+  if (check.status !== 200 || count !== 100) throw new Error(`ListUsers answered ${check.status} with ${count} users`);
+
+  // warm-up
+  await load(barePort, gci);
+  const bareR = await load(barePort, gci);
+  const gciR = await load(port, gci);
+  const luR = await load(port, listUsers);
+  const loadedRss = rssMb(nimbus.pid!);
+
+  const fmt = (name: string, r: Awaited<ReturnType<typeof load>>) =>
+    `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  ratio ${(r.rps / bareR.rps).toFixed(2)}  (${r.n} requests, ${r.errors} errors)`;
+  console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per scenario, loopback, node ${process.version}`);
+  console.log(fmt('bare node:http (fixed body)', bareR));
+  console.log(fmt('Nimbus STS GetCallerIdentity', gciR));
+  console.log(fmt('Nimbus IAM ListUsers (100 users)', luR));
+  console.log(`cold start (spawn to first GetCallerIdentity): ${cold.toFixed(0)} ms`);
+  console.log(`idle RSS: ${idleRss.toFixed(1)} MB; after load: ${loadedRss.toFixed(1)} MB`);
+  const gciRatio = gciR.rps / bareR.rps;
+  console.log(`targets: GetCallerIdentity >= 50% of bare: ${gciRatio >= 0.5 ? 'met' : 'NOT met'} (${(gciRatio * 100).toFixed(0)}%); cold start < 500 ms: ${cold < 500 ? 'met' : 'NOT met'}; idle RSS < 120 MB: ${idleRss < 120 ? 'met' : 'NOT met'}`);
+
+  agent.destroy();
+  bare.kill('SIGTERM');
+  nimbus.kill('SIGTERM');
+  await exited;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+/**
+ * The typed request context, created once per request by the pipeline and filled as the
+ * request moves through it. Handlers receive a narrower HandlerContext.
+ */
+import type { ReadTx, WriteTx } from '../store/types.js';
+
+export type PrincipalType = 'root' | 'user' | 'assumed-role' | 'federated-user';
+
+/** The authenticated caller. */
+export interface Principal {
+  type: PrincipalType;
+  accountId: string;
+  /** e.g. `arn:aws:iam::123456789012:user/alice`, `arn:aws:iam::123456789012:root`. */
+  arn: string;
+  /** AWS's unique id: `AIDA...` for a user, the account id for root, `AROA...:session` for a role session. */
+  userId: string;
+  /** User name, role session name, or the account id for root. */
+  name: string;
+  /** The access key that signed the request. */
+  accessKeyId: string;
+  /** Present for temporary credentials. */
+  sessionToken?: string;
+}
+
+export interface RequestContext {
+  /** AWS-style request id (UUID v4), echoed in RequestId / x-amzn-RequestId / x-amz-request-id. */
+  requestId: string;
+  /** The injected clock's reading when the request arrived. */
+  receivedAt: Date;
+  /** Client address (for aws:SourceIp). */
+  sourceIp: string;
+  /** Detected service (`iam`, `sts`, `ec2`, `s3`, ...); undefined until detection. */
+  service?: string;
+  /** Signing region, or the service's default. */
+  region: string;
+  /** Operation name from the model (e.g. `CreateUser`). */
+  operation?: string;
+  /** The caller, once authenticated. */
+  principal?: Principal;
+  /** HTTP status finally answered (for the log line). */
+  status?: number;
+}
+
+export interface HandlerContext {
+  requestId: string;
+  /** Current time from the injected clock: handlers never read the system clock. */
+  now: Date;
+  region: string;
+  /** The caller's account: the account whose resources the request addresses by default. */
+  accountId: string;
+  principal: Principal;
+  /** The request's transaction: a WriteTx for mutating operations. */
+  tx: WriteTx;
+  /** Read-only view, for handlers that only read. */
+  readTx: ReadTx;
+}

@@ -1,0 +1,282 @@
+/**
+ * The request pipeline, assembled in one place (see ../shared/DESIGN.md):
+ *
+ *   context -> health -> body (limit) -> service detection -> authenticate (SigV4) -> [throttle]
+ *   -> resolve operation + parse + validate (model-driven) -> [authorize] -> handler (one transaction)
+ *   -> serialize -> log
+ *
+ * Throttling and authorization are hooks filled by later issues; authentication, parsing,
+ * serialization and logging happen here and only here. Handlers never parse bytes, build XML/JSON,
+ * read the clock or check permissions.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID, createHash } from 'node:crypto';
+import type { Store } from '../store/types.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from './log.js';
+import type { RequestContext, Principal, HandlerContext } from './context.js';
+import type { Operation } from '../model/types.js';
+import type { WireRequest, WireResponse } from '../protocols/types.js';
+import type { AuthInfo, SignedRequest } from '../auth/types.js';
+import { AuthFailure } from '../auth/types.js';
+import { parseAuth, verifySignature, checkPayloadHash } from '../auth/sigv4.js';
+import { decodeRequestBody } from '../auth/body.js';
+import { authErrorFor } from '../auth/errors.js';
+import { principalForKey } from '../auth/principals.js';
+import { getAccessKey } from '../accounts/accounts.js';
+import { ServiceError, isServiceError, internalError } from './errors.js';
+import { detectService } from './detect.js';
+import type { ServiceDef } from './services.js';
+import { validateInput } from '../protocols/validate.js';
+import { escapeXml, XML_DECL } from '../protocols/xml.js';
+import { DEFAULT_REGION } from '../regions.js';
+
+export interface GatewayOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+class BodyTooLarge extends Error {}
+
+/** Operations that only read: they run in a read transaction. */
+const READ_ONLY = /^(Get|List|Describe|Head|Simulate|Decode|Lookup|Search|Select)/;
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    const v = raw[i + 1]!;
+    out[k] = k in out ? `${out[k]},${v}` : v;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', (e) => {
+      if (!failed) {
+        failed = true;
+        reject(e);
+      }
+    });
+  });
+}
+
+/** The answer when no service can be told from the request: there is no default service. */
+function undetectedResponse(requestId: string, code: string, message: string): WireResponse {
+  return {
+    status: 400,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+    body: `${XML_DECL}\n<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  };
+}
+
+function tooLarge(svc: ServiceDef, limit: number): ServiceError {
+  if (svc.id === 's3') return new ServiceError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { fields: { MaxSizeAllowed: limit } });
+  return new ServiceError('RequestEntityTooLarge', `Request body exceeds the limit of ${limit} bytes`, 413);
+}
+
+export class Gateway {
+  constructor(private readonly opts: GatewayOptions) {}
+
+  /** Counts requests in flight, for graceful shutdown. */
+  inFlight = 0;
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    const started = performance.now();
+    const ctx: RequestContext = {
+      requestId: randomUUID(),
+      receivedAt: this.opts.clock.now(),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      region: DEFAULT_REGION,
+    };
+    let response: WireResponse;
+    let errorCode: string | undefined;
+    try {
+      const r = await this.process(req, ctx);
+      response = r.response;
+      errorCode = r.errorCode;
+    } catch (e) {
+      this.opts.logger.error('unhandled', { requestId: ctx.requestId, error: String((e as Error)?.stack ?? e) });
+      response = undetectedResponse(ctx.requestId, 'InternalFailure', 'We encountered an internal error. Please try again.');
+      response.status = 500;
+      errorCode = 'InternalFailure';
+    }
+    ctx.status = response.status;
+    if (!res.headersSent) {
+      res.writeHead(response.status, response.headers);
+      res.end(req.method === 'HEAD' ? undefined : response.body);
+    }
+    this.inFlight--;
+    this.opts.logger.request({
+      requestId: ctx.requestId,
+      account: ctx.principal?.accountId,
+      principal: ctx.principal?.arn,
+      service: ctx.service,
+      operation: ctx.operation,
+      status: response.status,
+      errorCode,
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+  }
+
+  private async process(req: IncomingMessage, ctx: RequestContext): Promise<{ response: WireResponse; errorCode?: string }> {
+    const url = req.url ?? '/';
+    const qi = url.indexOf('?');
+    const path = qi < 0 ? url : url.slice(0, qi);
+    const rawQuery = qi < 0 ? '' : url.slice(qi + 1);
+    const method = req.method ?? 'GET';
+
+    if (path === '/_nimbus/health' && (method === 'GET' || method === 'HEAD')) {
+      return {
+        response: {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ status: 'ok', storage: this.opts.store.backend, inFlight: this.inFlight }),
+        },
+      };
+    }
+
+    const headers = flattenHeaders(req);
+    let body: Buffer = Buffer.alloc(0);
+    let overflow = false;
+    try {
+      body = await readBody(req, this.opts.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) overflow = true;
+      else throw e;
+    }
+
+    const signed: SignedRequest = { method, path, rawQuery, headers };
+    let info: AuthInfo | undefined;
+    let parseFailure: AuthFailure | undefined;
+    try {
+      info = parseAuth(signed);
+    } catch (e) {
+      if (e instanceof AuthFailure) parseFailure = e;
+      else throw e;
+    }
+    const det = detectService({
+      scopeService: info?.service,
+      target: headers['x-amz-target'],
+      rawQuery,
+      contentType: headers['content-type'],
+      body,
+      host: headers['host'],
+    });
+    if (!det.ok) {
+      const message =
+        det.reason === 'unserved'
+          ? `Nimbus does not serve the service '${det.name}'.`
+          : 'Nimbus could not tell which AWS service this request is for. Sign it with SigV4 (the credential scope names the service), send X-Amz-Target, or address a service host name (iam.amazonaws.com, sts.<region>.amazonaws.com, ec2.<region>.amazonaws.com, <bucket>.s3.<domain>).';
+      return { response: undetectedResponse(ctx.requestId, 'UnknownService', message), errorCode: 'UnknownService' };
+    }
+    const svc = det.detection.service;
+    const model = svc.model();
+    ctx.service = svc.id;
+    ctx.region = info?.region ?? det.detection.hostRegion ?? DEFAULT_REGION;
+    let op: Operation | undefined;
+    // Codecs read `method` (HEAD errors have no body) and `queryMode` (JSON services answering
+    // query-compatible clients add x-amzn-query-error).
+    const rctx = { requestId: ctx.requestId, hostId: ctx.requestId, method, queryMode: headers['x-amzn-query-mode'] === 'true' };
+    try {
+      if (overflow) throw tooLarge(svc, this.opts.maxBodyBytes);
+      if (parseFailure) throw authErrorFor(svc.id, parseFailure);
+      if (!info) throw authErrorFor(svc.id, new AuthFailure('missing', 'Request is missing Authentication Token'));
+
+      const { principal, payload } = await this.authenticate(svc, signed, info, body, ctx.receivedAt);
+      ctx.principal = principal;
+
+      const wire: WireRequest = { method, path, rawQuery, headers, body: payload, hostBucket: det.detection.hostBucket };
+      op = svc.codec.resolveOperation(wire, model);
+      ctx.operation = op.name;
+      const input = svc.codec.parseInput(wire, model, op);
+      if (svc.validation !== 'none') validateInput(model, op, input, svc.validation);
+
+      // Throttling and authorization hooks: filled by the throttling and policy-engine issues.
+
+      const handler = svc.handlers[op.name];
+      if (!handler) {
+        throw new ServiceError('NotImplemented', `Nimbus does not implement ${model.metadata.serviceId} ${op.name} yet.`, 501, { senderFault: false });
+      }
+      const hctx = (tx: HandlerContext['tx']): HandlerContext => ({
+        requestId: ctx.requestId,
+        now: ctx.receivedAt,
+        region: ctx.region,
+        accountId: principal.accountId,
+        principal,
+        tx,
+        readTx: tx,
+      });
+      const output = READ_ONLY.test(op.name)
+        ? await this.opts.store.read((tx) => handler(input, hctx(tx as HandlerContext['tx'])))
+        : await this.opts.store.write((tx) => handler(input, hctx(tx)));
+      return { response: svc.codec.serializeOutput(model, op, output ?? undefined, rctx) };
+    } catch (e) {
+      let err: ServiceError;
+      if (isServiceError(e)) err = e;
+      else if (e instanceof AuthFailure) err = authErrorFor(svc.id, e);
+      else {
+        this.opts.logger.error('handler failure', { requestId: ctx.requestId, error: String((e as Error)?.stack ?? e) });
+        err = internalError(svc.id === 's3' ? 'InternalError' : 'InternalFailure');
+      }
+      return { response: svc.codec.serializeError(model, op, err, rctx), errorCode: err.code };
+    }
+  }
+
+  /** SigV4: resolves the key, checks its state, verifies the signature and the payload. */
+  private async authenticate(
+    svc: ServiceDef,
+    signed: SignedRequest,
+    info: AuthInfo,
+    body: Buffer,
+    now: Date,
+  ): Promise<{ principal: Principal; payload: Buffer }> {
+    const found = await this.opts.store.read(async (tx) => {
+      const rec = await getAccessKey(tx, info.accessKeyId);
+      if (!rec || rec.status !== 'Active') return undefined;
+      const principal = await principalForKey(tx, rec);
+      return principal ? { rec, principal } : undefined;
+    });
+    if (!found) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.', { accessKeyId: info.accessKeyId });
+    const { rec, principal } = found;
+    const sha = info.contentSha256;
+    const hexSha = sha !== undefined && /^[0-9a-f]{64}$/i.test(sha);
+    const payloadHash = sha === undefined ? createHash('sha256').update(body).digest('hex') : undefined;
+    verifySignature(signed, info, rec.secretAccessKey, { now, payloadHash });
+    if (rec.sessionToken !== undefined || info.sessionToken !== undefined) {
+      if (rec.sessionToken !== info.sessionToken) throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.');
+      if (rec.expiration && Date.parse(rec.expiration) <= now.getTime()) throw new AuthFailure('token-expired', 'The security token included in the request is expired');
+    }
+    if (hexSha) checkPayloadHash(info, body);
+    const payload = sha !== undefined && sha.startsWith('STREAMING-') ? decodeRequestBody(signed, info, rec.secretAccessKey, body) : body;
+    return { principal, payload };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Starts Nimbus: opens the store, makes sure the default account exists, serves HTTP on
+ * 127.0.0.1 (by default port 4566), and shuts down gracefully (no committed write lost).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from './store/types.js';
+import { openStore } from './store/open.js';
+import { systemClock, type Clock } from './clock.js';
+import { jsonLogger, type Logger } from './gateway/log.js';
+import { Gateway } from './gateway/pipeline.js';
+import { ensureDefaultAccount, type AccessKeyRecord, type AccountRecord, type NewCredentials } from './accounts/accounts.js';
+
+export interface NimbusOptions {
+  host?: string;
+  port?: number;
+  /** An already opened store; otherwise one is opened from dataDir/inMemory. */
+  store?: Store;
+  dataDir?: string;
+  inMemory?: boolean;
+  clock?: Clock;
+  logger?: Logger;
+  maxBodyBytes?: number;
+  /** Fixes the default account's id and root key when it is first created. */
+  seed?: { accountId?: string; rootKey?: NewCredentials };
+}
+
+export interface NimbusServer {
+  url: string;
+  host: string;
+  port: number;
+  store: Store;
+  account: AccountRecord;
+  rootKeys: AccessKeyRecord[];
+  /** Whether the default account was created by this start. */
+  createdAccount: boolean;
+  server: Server;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 4566;
+export const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+
+export async function startNimbus(opts: NimbusOptions = {}): Promise<NimbusServer> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? jsonLogger();
+  const store = opts.store ?? (await openStore({ dataDir: opts.dataDir, inMemory: opts.inMemory }));
+  const { account, rootKeys, created } = await store.write((tx) => ensureDefaultAccount(tx, clock.now(), opts.seed));
+  const gateway = new Gateway({ store, clock, logger, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY });
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    void gateway.handle(req, res);
+  });
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 300_000;
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish (their transactions commit), then close the store.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      if (!opts.store) await store.close();
+    })());
+  return { url: `http://${host}:${port}`, host, port, store, account, rootKeys, createdAccount: created, server, gateway, close };
+}

@@ -1,0 +1,31 @@
+/**
+ * IAM state: how users and their access keys are kept in the Store.
+ *
+ * Users live in the account's scope, keyed by the lower-cased name: IAM names are unique
+ * case-insensitively ("Bob" and "bob" cannot both exist) but keep the case they were created with.
+ * A user's access keys are listed under `<lower-name>/<key id>`; the secret itself lives only in
+ * the global access-key index (src/accounts/accounts.ts), which the authenticator reads.
+ */
+import type { ReadTx } from '../../store/types.js';
+import type { AttachedPermissionsBoundary } from '../../generated/iam.js';
+
+export const KIND_USER = 'iam.user';
+export const KIND_USER_KEY = 'iam.userAccessKey';
+
+export interface UserRecord {
+  UserName: string;
+  UserId: string;
+  Arn: string;
+  Path: string;
+  CreateDate: string;
+  Tags?: { Key: string; Value: string }[];
+  PermissionsBoundary?: AttachedPermissionsBoundary;
+}
+
+export function userKey(userName: string): string {
+  return userName.toLowerCase();
+}
+
+export async function getUser(tx: ReadTx, accountId: string, userName: string): Promise<UserRecord | undefined> {
+  return tx.get<UserRecord>(accountId, KIND_USER, userKey(userName));
+}

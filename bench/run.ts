@@ -95,7 +95,7 @@ async function main() {
   const cli = join(ROOT, 'dist', 'src', 'cli.js');
   const bareSrc = `
     const body = '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${ACCOUNT}:root</Arn><UserId>${ACCOUNT}</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></GetCallerIdentityResponse>';
-    require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, {'content-type': 'text/xml'}); res.end(body); }); })
+    require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, {'content-type': 'text/xml', 'content-length': Buffer.byteLength(body)}); res.end(body); }); })
       .listen(0, '127.0.0.1', function () { console.error('listening ' + this.address().port); });`;
   const bare = spawn(process.execPath, ['-e', bareSrc], { stdio: ['ignore', 'pipe', 'pipe'] });
   let barePort = 0;
@@ -111,7 +111,8 @@ async function main() {
 
   const port = 45000 + Math.floor(Math.random() * 10000);
   const t0 = performance.now();
-  const nimbus = spawn(process.execPath, [cli, 'start', '--port', String(port), '--in-memory', '--quiet'], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const nimbus = spawn(process.execPath, [...nodeArgs, cli, 'start', '--port', String(port), '--in-memory', '--quiet'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NIMBUS_ACCOUNT_ID: ACCOUNT, NIMBUS_ROOT_ACCESS_KEY_ID: CREDS.accessKeyId, NIMBUS_ROOT_SECRET_ACCESS_KEY: CREDS.secretAccessKey },
   });
@@ -145,6 +146,15 @@ async function main() {
   const count = (check.body.match(/<member>/g) ?? []).length;
   if (check.status !== 200 || count !== 100) throw new Error(`ListUsers answered ${check.status} with ${count} users`);
 
+  if (process.env.BENCH_ONLY === 'gci') {
+    // Profiling aid: load only GetCallerIdentity, then stop.
+    console.log(await load(port, gci));
+    agent.destroy();
+    bare.kill('SIGTERM');
+    nimbus.kill('SIGTERM');
+    await exited;
+    return;
+  }
   // warm-up
   await load(barePort, gci);
   const bareR = await load(barePort, gci);

@@ -31,7 +31,7 @@
  * AWS's canonical form (decode, then UriEncode keeping `/`) is tried too, so clients that send
  * e.g. a literal `=` or `@` in a key still verify. Cost only on failure.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthFailure, type AuthInfo, type SignedRequest } from './types.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -101,8 +101,11 @@ export function clearSigningKeyCache(): void {
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
+// crypto.hash (Node >= 20.12) hashes in one call, without allocating a Hash object.
+const oneShotHash = (crypto as unknown as { hash?: (alg: string, data: string | Buffer, enc: 'hex') => string }).hash;
+
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 export function hmacHex(key: Buffer, data: string): string {

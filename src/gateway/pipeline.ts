@@ -10,8 +10,8 @@
  * read the clock or check permissions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID, createHash } from 'node:crypto';
-import type { Store } from '../store/types.js';
+import { randomUUID } from 'node:crypto';
+import type { Store, ReadTx } from '../store/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from './log.js';
 import type { RequestContext, Principal, HandlerContext } from './context.js';
@@ -19,7 +19,7 @@ import type { Operation } from '../model/types.js';
 import type { WireRequest, WireResponse } from '../protocols/types.js';
 import type { AuthInfo, SignedRequest } from '../auth/types.js';
 import { AuthFailure } from '../auth/types.js';
-import { parseAuth, verifySignature, checkPayloadHash } from '../auth/sigv4.js';
+import { parseAuth, verifySignature, checkPayloadHash, sha256Hex } from '../auth/sigv4.js';
 import { decodeRequestBody } from '../auth/body.js';
 import { authErrorFor } from '../auth/errors.js';
 import { principalForKey } from '../auth/principals.js';
@@ -131,7 +131,12 @@ export class Gateway {
     }
     ctx.status = response.status;
     if (!res.headersSent) {
-      res.writeHead(response.status, response.headers);
+      const headers = response.headers;
+      // AWS answers with Content-Length, never chunked; a HEAD keeps the length the codec gave.
+      if (headers['content-length'] === undefined && headers['Content-Length'] === undefined) {
+        headers['content-length'] = String(typeof response.body === 'string' ? Buffer.byteLength(response.body) : response.body.length);
+      }
+      res.writeHead(response.status, headers);
       res.end(req.method === 'HEAD' ? undefined : response.body);
     }
     this.inFlight--;
@@ -211,34 +216,48 @@ export class Gateway {
       if (parseFailure) throw authErrorFor(svc.id, parseFailure);
       if (!info) throw authErrorFor(svc.id, new AuthFailure('missing', 'Request is missing Authentication Token'));
 
-      const { principal, payload } = await this.authenticate(svc, signed, info, body, ctx.receivedAt);
-      ctx.principal = principal;
-
-      const wire: WireRequest = { method, path, rawQuery, headers, body: payload, hostBucket: det.detection.hostBucket };
-      op = svc.codec.resolveOperation(wire, model);
-      ctx.operation = op.name;
-      const input = svc.codec.parseInput(wire, model, op);
-      if (svc.validation !== 'none') validateInput(model, op, input, svc.validation);
-
-      // Throttling and authorization hooks: filled by the throttling and policy-engine issues.
-
-      const handler = svc.handlers[op.name];
-      if (!handler) {
-        throw new ServiceError('NotImplemented', `Nimbus does not implement ${model.metadata.serviceId} ${op.name} yet.`, 501, { senderFault: false });
+      // The operation is resolved from the request line, headers and (non-streaming) body before
+      // authentication so that authentication and the handler share one store transaction; a
+      // resolution error is only reported once the caller is authenticated, as AWS orders them.
+      const rawWire: WireRequest = { method, path, rawQuery, headers, body, hostBucket: det.detection.hostBucket };
+      let opError: unknown;
+      try {
+        op = svc.codec.resolveOperation(rawWire, model);
+      } catch (e) {
+        opError = e;
       }
-      const hctx = (tx: HandlerContext['tx']): HandlerContext => ({
-        requestId: ctx.requestId,
-        now: ctx.receivedAt,
-        region: ctx.region,
-        accountId: principal.accountId,
-        principal,
-        tx,
-        readTx: tx,
-      });
-      const output = READ_ONLY.test(op.name)
-        ? await this.opts.store.read((tx) => handler(input, hctx(tx as HandlerContext['tx'])))
-        : await this.opts.store.write((tx) => handler(input, hctx(tx)));
-      return { response: svc.codec.serializeOutput(model, op, output ?? undefined, rctx) };
+      const resolved = op;
+      const authInfo = info;
+      const run = async (tx: HandlerContext['tx']) => {
+        const { principal, payload } = await this.authenticate(tx, signed, authInfo, body, ctx.receivedAt);
+        ctx.principal = principal;
+        if (!resolved) throw opError;
+        ctx.operation = resolved.name;
+        const wire = payload === body ? rawWire : { ...rawWire, body: payload };
+        const input = svc.codec.parseInput(wire, model, resolved);
+        if (svc.validation !== 'none') validateInput(model, resolved, input, svc.validation);
+
+        // Throttling and authorization hooks: filled by the throttling and policy-engine issues.
+
+        const handler = svc.handlers[resolved.name];
+        if (!handler) {
+          throw new ServiceError('NotImplemented', `Nimbus does not implement ${model.metadata.serviceId} ${resolved.name} yet.`, 501, { senderFault: false });
+        }
+        return handler(input, {
+          requestId: ctx.requestId,
+          now: ctx.receivedAt,
+          region: ctx.region,
+          accountId: principal.accountId,
+          principal,
+          tx,
+          readTx: tx,
+        });
+      };
+      // Read-only operations run in a read transaction (a handler that tried to write would fail).
+      const output = !resolved || READ_ONLY.test(resolved.name)
+        ? await this.opts.store.read((tx) => run(tx as HandlerContext['tx']))
+        : await this.opts.store.write(run);
+      return { response: svc.codec.serializeOutput(model, resolved!, output ?? undefined, rctx) };
     } catch (e) {
       let err: ServiceError;
       if (isServiceError(e)) err = e;
@@ -253,23 +272,18 @@ export class Gateway {
 
   /** SigV4: resolves the key, checks its state, verifies the signature and the payload. */
   private async authenticate(
-    svc: ServiceDef,
+    tx: ReadTx,
     signed: SignedRequest,
     info: AuthInfo,
     body: Buffer,
     now: Date,
   ): Promise<{ principal: Principal; payload: Buffer }> {
-    const found = await this.opts.store.read(async (tx) => {
-      const rec = await getAccessKey(tx, info.accessKeyId);
-      if (!rec || rec.status !== 'Active') return undefined;
-      const principal = await principalForKey(tx, rec);
-      return principal ? { rec, principal } : undefined;
-    });
-    if (!found) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.', { accessKeyId: info.accessKeyId });
-    const { rec, principal } = found;
+    const rec = await getAccessKey(tx, info.accessKeyId);
+    const principal = rec && rec.status === 'Active' ? await principalForKey(tx, rec) : undefined;
+    if (!rec || !principal) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.', { accessKeyId: info.accessKeyId });
     const sha = info.contentSha256;
     const hexSha = sha !== undefined && /^[0-9a-f]{64}$/i.test(sha);
-    const payloadHash = sha === undefined ? createHash('sha256').update(body).digest('hex') : undefined;
+    const payloadHash = sha === undefined ? sha256Hex(body) : undefined;
     verifySignature(signed, info, rec.secretAccessKey, { now, payloadHash });
     if (rec.sessionToken !== undefined || info.sessionToken !== undefined) {
       if (rec.sessionToken !== info.sessionToken) throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.');

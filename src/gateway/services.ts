@@ -14,6 +14,7 @@ import { jsonCodec } from '../protocols/json.js';
 import { restJsonCodec } from '../protocols/rest-json.js';
 import { iamHandlers } from '../services/iam/handlers.js';
 import { stsHandlers } from '../services/sts/handlers.js';
+import { ec2Handlers } from '../services/ec2/handlers.js';
 
 export type Handler = (input: any, ctx: HandlerContext) => Promise<any>;
 export type HandlerTable = Partial<Record<string, Handler>>;
@@ -62,7 +63,7 @@ function def(id: string, opts: { global?: boolean; handlers?: HandlerTable }): S
 export const SERVICES: Record<string, ServiceDef> = {
   iam: def('iam', { global: true, handlers: iamHandlers as HandlerTable }),
   sts: def('sts', { handlers: stsHandlers as HandlerTable }),
-  ec2: def('ec2', {}),
+  ec2: def('ec2', { handlers: ec2Handlers as HandlerTable }),
   s3: def('s3', {}),
   'service-quotas': def('service-quotas', {}),
   rbin: def('rbin', {}),

@@ -55,9 +55,9 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, contentLength: string | undefined, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
+    const declared = Number(contentLength);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
       reject(new BodyTooLarge());
@@ -173,7 +173,7 @@ export class Gateway {
     let body: Buffer = Buffer.alloc(0);
     let overflow = false;
     try {
-      body = await readBody(req, this.opts.maxBodyBytes);
+      body = await readBody(req, headers['content-length'], this.opts.maxBodyBytes);
     } catch (e) {
       if (e instanceof BodyTooLarge) overflow = true;
       else throw e;

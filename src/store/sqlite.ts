@@ -191,11 +191,15 @@ class Conn {
     }
   }
 
+  /**
+   * The limit is CAST to an integer in SQL: better-sqlite3 binds JS numbers as REAL, and a REAL
+   * `LIMIT ?` made every list call about 10 us slower on this machine (measured, even when empty).
+   */
   list(lower: number, upper: number): Stmt {
     const i = lower * 2 + upper;
     return (this.listStmts[i] ??= this.db
       .prepare(
-        `SELECT key, value FROM docs WHERE scope = ? AND kind = ?${LOWER[lower]}${UPPER[upper]} ORDER BY key LIMIT ?`,
+        `SELECT key, value FROM docs WHERE scope = ? AND kind = ?${LOWER[lower]}${UPPER[upper]} ORDER BY key LIMIT CAST(? AS INTEGER)`,
       )
       .raw(true));
   }

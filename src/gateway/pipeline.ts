@@ -195,6 +195,7 @@ export class Gateway {
       contentType: headers['content-type'],
       body,
       host: headers['host'],
+      authorization: headers['authorization'],
     });
     if (!det.ok) {
       const message =
@@ -286,8 +287,10 @@ export class Gateway {
     const payloadHash = sha === undefined ? sha256Hex(body) : undefined;
     verifySignature(signed, info, rec.secretAccessKey, { now, payloadHash });
     if (rec.sessionToken !== undefined || info.sessionToken !== undefined) {
-      if (rec.sessionToken !== info.sessionToken) throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.');
-      if (rec.expiration && Date.parse(rec.expiration) <= now.getTime()) throw new AuthFailure('token-expired', 'The security token included in the request is expired');
+      // The token goes in the detail: S3 echoes it back (<Token-0>).
+      const token = info.sessionToken !== undefined ? { token: info.sessionToken } : undefined;
+      if (rec.sessionToken !== info.sessionToken) throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.', token);
+      if (rec.expiration && Date.parse(rec.expiration) <= now.getTime()) throw new AuthFailure('token-expired', 'The security token included in the request is expired', token);
     }
     if (hexSha) checkPayloadHash(info, body);
     const payload = sha !== undefined && sha.startsWith('STREAMING-') ? decodeRequestBody(signed, info, rec.secretAccessKey, body) : body;

@@ -20,7 +20,7 @@ import type { WireRequest, WireResponse } from '../protocols/types.js';
 import type { AuthInfo, SignedRequest } from '../auth/types.js';
 import { AuthFailure } from '../auth/types.js';
 import { parseAuth, verifySignature, checkPayloadHash, sha256Hex } from '../auth/sigv4.js';
-import { decodeRequestBody } from '../auth/body.js';
+import { decodeRequestBody, verifyS3PayloadIntegrity } from '../auth/body.js';
 import { authErrorFor } from '../auth/errors.js';
 import { principalForKey } from '../auth/principals.js';
 import { getAccessKey } from '../accounts/accounts.js';
@@ -232,6 +232,7 @@ export class Gateway {
       const run = async (tx: HandlerContext['tx']) => {
         const { principal, payload } = await this.authenticate(tx, signed, authInfo, body, ctx.receivedAt);
         ctx.principal = principal;
+        if (svc.id === 's3') verifyS3PayloadIntegrity(headers, payload);
         if (!resolved) throw opError;
         ctx.operation = resolved.name;
         const wire = payload === body ? rawWire : { ...rawWire, body: payload };

@@ -24,7 +24,10 @@ export interface ServiceDef {
   id: string;
   /** SigV4 signing name (credential scope service), e.g. `servicequotas`. */
   signingName: string;
-  /** A global service signs with us-east-1 wherever it is called from. */
+  /**
+   * A global service (IAM) keeps one state for every region. Real clients pointed at an endpoint
+   * URL sign IAM with whatever region they are configured for, so the signing region is accepted.
+   */
   global: boolean;
   /**
    * How model constraints are checked and reported. S3 does not answer constraint violations with a

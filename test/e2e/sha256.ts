@@ -3,8 +3,8 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 
 export class Sha256 {
   private h: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret !== undefined ? createHmac('sha256', secret) : createHash('sha256');
+  constructor(secret?: string | Uint8Array | ArrayBuffer | ArrayBufferView) {
+    this.h = secret !== undefined ? createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret instanceof ArrayBuffer ? secret : secret.buffer, secret instanceof ArrayBuffer ? 0 : secret.byteOffset, secret.byteLength)) : createHash('sha256');
   }
   update(data: string | Uint8Array): void {
     this.h.update(data);

@@ -4,7 +4,7 @@
  *   nimbus start [--host 127.0.0.1] [--port 4566] [--data-dir DIR] [--in-memory] [--quiet]
  *   nimbus credentials [--data-dir DIR] [--account ID] [--json]
  *   nimbus configure --profile NAME [--data-dir DIR] [--account ID] [--region us-east-1] [--endpoint-url URL]
- *   nimbus accounts create [--name NAME] [--data-dir DIR]
+ *   nimbus accounts create [--name NAME] [--data-dir DIR] [--json]
  *   nimbus accounts list [--data-dir DIR]
  *
  * The data directory defaults to $NIMBUS_DATA_DIR, else ~/.nimbus. On first start the default
@@ -26,7 +26,7 @@ const USAGE = `usage:
   nimbus start [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--data-dir DIR] [--in-memory] [--quiet]
   nimbus credentials [--data-dir DIR] [--account ID] [--json]
   nimbus configure --profile NAME [--data-dir DIR] [--account ID] [--region ${DEFAULT_REGION}] [--endpoint-url URL]
-  nimbus accounts create [--name NAME] [--data-dir DIR]
+  nimbus accounts create [--name NAME] [--data-dir DIR] [--json]
   nimbus accounts list [--data-dir DIR]`;
 
 function fail(msg: string): never {
@@ -40,6 +40,10 @@ function dataDirOf(v: string | undefined): string {
 
 function seedFromEnv() {
   const e = process.env;
+  // One of the pair alone would silently give a random root key: refuse it.
+  if (!e.NIMBUS_ROOT_ACCESS_KEY_ID !== !e.NIMBUS_ROOT_SECRET_ACCESS_KEY) {
+    throw new Error('NIMBUS_ROOT_ACCESS_KEY_ID and NIMBUS_ROOT_SECRET_ACCESS_KEY go together: set both or neither');
+  }
   const rootKey =
     e.NIMBUS_ROOT_ACCESS_KEY_ID && e.NIMBUS_ROOT_SECRET_ACCESS_KEY
       ? { accessKeyId: e.NIMBUS_ROOT_ACCESS_KEY_ID, secretAccessKey: e.NIMBUS_ROOT_SECRET_ACCESS_KEY }
@@ -70,8 +74,10 @@ async function main(argv: string[]): Promise<void> {
         args: rest,
         options: { ...common, host: { type: 'string' }, port: { type: 'string' }, 'in-memory': { type: 'boolean' }, quiet: { type: 'boolean' } },
       });
-      const port = values.port !== undefined ? Number(values.port) : Number(process.env.NIMBUS_PORT ?? DEFAULT_PORT);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad port: ${values.port}`);
+      // Digits only: Number('') is 0 (a random port) and Number('0x10') is 16.
+      const portText = values.port ?? process.env.NIMBUS_PORT ?? String(DEFAULT_PORT);
+      const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+      if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad port: ${portText}`);
       const inMemory = values['in-memory'] ?? false;
       const dataDir = dataDirOf(values['data-dir']);
       const nimbus = await startNimbus({
@@ -96,7 +102,12 @@ async function main(argv: string[]): Promise<void> {
       }
       let stopping = false;
       const stop = (sig: string) => {
-        if (stopping) return;
+        if (stopping) {
+          // A second signal does not wait for requests that hang (a slow client mid-upload):
+          // exit now. Committed transactions are already in the WAL file.
+          out.write(`Nimbus: ${sig} received again, exiting without waiting\n`);
+          process.exit(1);
+        }
         stopping = true;
         out.write(`Nimbus: ${sig} received, finishing in-flight requests...\n`);
         void nimbus.close().then(
@@ -146,22 +157,27 @@ async function main(argv: string[]): Promise<void> {
           region,
           endpointUrl: values['endpoint-url'] ?? `http://127.0.0.1:${process.env.NIMBUS_PORT ?? DEFAULT_PORT}`,
         });
-        process.stdout.write(`Wrote profile '${values.profile}' (account ${r.accountId}) to ${paths.config} and ${paths.credentials}\n`);
+        process.stdout.write(
+          `Wrote profile '${values.profile}' (account ${r.accountId}) to ${paths.config} and ${paths.credentials}\n` +
+            `(AWS CLI before 2.13 and boto3 before 1.28 ignore its endpoint_url: pass --endpoint-url to them.)\n`,
+        );
       });
       return;
     }
     case 'accounts': {
       const [sub, ...args] = rest;
       const { values } = parseArgs({ args, options: { ...common, name: { type: 'string' } } });
+      // Checked before the store is opened (which creates the data directory).
+      if (sub !== 'create' && sub !== 'list') fail(`unknown accounts subcommand: ${sub ?? ''}`);
       await withStore(dataDirOf(values['data-dir']), async (store) => {
         if (sub === 'create') {
           const { account, rootKey } = await store.write((tx) => createAccount(tx, { now: systemClock.now(), name: values.name }));
           if (values.json) process.stdout.write(JSON.stringify({ accountId: account.accountId, name: account.name, accessKeyId: rootKey.accessKeyId, secretAccessKey: rootKey.secretAccessKey }) + '\n');
           else process.stdout.write(`Created account ${account.accountId} (${account.name}). Root credentials:\nAWS_ACCESS_KEY_ID=${rootKey.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${rootKey.secretAccessKey}\n`);
-        } else if (sub === 'list') {
+        } else {
           const { accounts, def } = await store.read(async (tx) => ({ accounts: await listAccounts(tx), def: await getDefaultAccountId(tx) }));
           for (const a of accounts) process.stdout.write(`${a.accountId}\t${a.name}${a.accountId === def ? '\t(default)' : ''}\n`);
-        } else fail(`unknown accounts subcommand: ${sub ?? ''}`);
+        }
       });
       return;
     }
@@ -177,6 +193,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
+  // parseArgs rejects unknown options, missing values and stray positionals: usage errors.
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) fail((e as Error).message.trimEnd());
   process.stderr.write(`nimbus: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });

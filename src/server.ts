@@ -2,7 +2,7 @@
  * Starts Nimbus: opens the store, makes sure the default account exists, serves HTTP on
  * 127.0.0.1 (by default port 4566), and shuts down gracefully (no committed write lost).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from './store/types.js';
 import { openStore } from './store/open.js';
@@ -48,7 +48,20 @@ export async function startNimbus(opts: NimbusOptions = {}): Promise<NimbusServe
   const store = opts.store ?? (await openStore({ dataDir: opts.dataDir, inMemory: opts.inMemory }));
   const { account, rootKeys, created } = await store.write((tx) => ensureDefaultAccount(tx, clock.now(), opts.seed));
   const gateway = new Gateway({ store, clock, logger, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY });
+  // Responses not yet sent. On shutdown they (and any request still arriving on an open keep-alive
+  // connection) answer with `Connection: close`, so that clients' pooled connections close once
+  // their last response is out; otherwise server.close() waits for the clients' idle sockets.
+  const pending = new Set<ServerResponse>();
+  let shuttingDown = false;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (shuttingDown) res.setHeader('connection', 'close');
+    pending.add(res);
+    res.on('close', () => {
+      pending.delete(res);
+      // A response already on its way when shutdown began went out with keep-alive: close its
+      // connection now that it is idle.
+      if (shuttingDown) setImmediate(() => server.closeIdleConnections());
+    });
     void gateway.handle(req, res);
   });
   server.headersTimeout = 60_000;
@@ -66,11 +79,15 @@ export async function startNimbus(opts: NimbusOptions = {}): Promise<NimbusServe
   const close = () =>
     (closing ??= (async () => {
       // Stop accepting, let in-flight requests finish (their transactions commit), then close the store.
+      shuttingDown = true;
+      for (const res of pending) if (!res.headersSent) res.setHeader('connection', 'close');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
       if (!opts.store) await store.close();
     })());
-  return { url: `http://${host}:${port}`, host, port, store, account, rootKeys, createdAccount: created, server, gateway, close };
+  // An IPv6 literal goes in brackets in a URL (http://[::1]:4566).
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${urlHost}:${port}`, host, port, store, account, rootKeys, createdAccount: created, server, gateway, close };
 }

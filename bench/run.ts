@@ -146,6 +146,16 @@ async function main() {
   const count = (check.body.match(/<member>/g) ?? []).length;
   if (check.status !== 200 || count !== 100) throw new Error(`ListUsers answered ${check.status} with ${count} users`);
 
+  if (process.env.BENCH_ONLY === 'health') {
+    const h: Prepared = { method: 'GET', path: '/_nimbus/health', headers: {}, body: '' };
+    await load(barePort, gci);
+    console.log('bare', (await load(barePort, gci)).rps.toFixed(0), 'health', (await load(port, h)).rps.toFixed(0), 'gci', (await load(port, gci)).rps.toFixed(0));
+    agent.destroy();
+    bare.kill('SIGTERM');
+    nimbus.kill('SIGTERM');
+    await exited;
+    return;
+  }
   if (process.env.BENCH_ONLY === 'gci') {
     // Profiling aid: load only GetCallerIdentity, then stop.
     console.log(await load(port, gci));

@@ -22,8 +22,7 @@ import { AuthFailure } from '../auth/types.js';
 import { parseAuth, verifySignature, checkPayloadHash, sha256Hex } from '../auth/sigv4.js';
 import { decodeRequestBody, verifyS3PayloadIntegrity } from '../auth/body.js';
 import { authErrorFor } from '../auth/errors.js';
-import { principalForKey } from '../auth/principals.js';
-import { getAccessKey } from '../accounts/accounts.js';
+import { CredentialCache } from '../auth/credential-cache.js';
 import { ServiceError, isServiceError, internalError } from './errors.js';
 import { detectService } from './detect.js';
 import type { ServiceDef } from './services.js';
@@ -103,7 +102,11 @@ function tooLarge(svc: ServiceDef, limit: number): ServiceError {
 }
 
 export class Gateway {
-  constructor(private readonly opts: GatewayOptions) {}
+  private readonly credentials: CredentialCache;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.credentials = new CredentialCache(opts.store);
+  }
 
   /** Counts requests in flight, for graceful shutdown. */
   inFlight = 0;
@@ -280,9 +283,9 @@ export class Gateway {
     body: Buffer,
     now: Date,
   ): Promise<{ principal: Principal; payload: Buffer }> {
-    const rec = await getAccessKey(tx, info.accessKeyId);
-    const principal = rec && rec.status === 'Active' ? await principalForKey(tx, rec) : undefined;
-    if (!rec || !principal) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.', { accessKeyId: info.accessKeyId });
+    const found = await this.credentials.lookup(tx, info.accessKeyId);
+    if (!found) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.', { accessKeyId: info.accessKeyId });
+    const { rec, principal } = found;
     const sha = info.contentSha256;
     const hexSha = sha !== undefined && /^[0-9a-f]{64}$/i.test(sha);
     const payloadHash = sha === undefined ? sha256Hex(body) : undefined;

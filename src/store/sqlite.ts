@@ -331,6 +331,8 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly backend: string;
+  /** See Store.generation: bumped after every committed write transaction. */
+  generation = 0;
   private readonly writer: Conn;
   private readonly reader: Conn;
   private readonly checkpointOnClose: boolean;
@@ -357,7 +359,11 @@ export class SqliteStore implements Store {
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(closedError());
     const c = this.writer;
-    return c.mutex.run(() => runTx(c, c.beginWrite!, new SqliteWriteTx(c), fn));
+    return c.mutex.run(async () => {
+      const result = await runTx(c, c.beginWrite!, new SqliteWriteTx(c), fn);
+      this.generation++;
+      return result;
+    });
   }
 
   close(): Promise<void> {

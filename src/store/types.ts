@@ -49,6 +49,12 @@ export interface WriteTx extends ReadTx {
 export interface Store {
   /** `sqlite` (file), `memory` (SQLite in memory) or later `postgres`. */
   readonly backend: string;
+  /**
+   * Grows each time a write transaction commits through this Store. In-process caches derived
+   * from stored state (e.g. the authenticator's credential cache) are valid only while it is
+   * unchanged. A shared PostgreSQL backend must also grow it when another node commits (LISTEN/NOTIFY).
+   */
+  readonly generation: number;
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
   /** One transaction: committed when `fn` resolves, rolled back when it rejects. */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;

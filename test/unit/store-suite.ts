@@ -97,6 +97,24 @@ export function runStoreSuite(name: string, open: () => Promise<Store>, opts: St
       });
     });
 
+    it('generation grows on each committed write, not on reads or rollbacks', async () => {
+      await withStore(async (s, scope) => {
+        const g0 = s.generation;
+        await s.write((tx) => tx.put(scope, 'k', 'a', 1));
+        const g1 = s.generation;
+        assert.ok(g1 > g0, 'a commit grows the generation');
+        await s.read((tx) => tx.get(scope, 'k', 'a'));
+        assert.equal(s.generation, g1, 'a read leaves it');
+        await assert.rejects(
+          s.write(async (tx) => {
+            await tx.put(scope, 'k', 'b', 2);
+            throw new Error('roll back');
+          }),
+        );
+        assert.equal(s.generation, g1, 'a rollback leaves it');
+      });
+    });
+
     it('a write transaction sees its own writes', async () => {
       await withStore(async (s, scope) => {
         await s.write(async (tx) => {

@@ -142,6 +142,7 @@ test('model validation answers ValidationError with AWS message form', async () 
     return true;
   });
   await assert.rejects(iam.send(new CreateUserCommand({ UserName: 'bad name!' })), (e: any) => e.name === 'ValidationError' && /regular expression pattern/.test(e.message));
+  await assert.rejects(iam.send(new CreateUserCommand({ UserName: 'pathless', Path: 'no-slashes' })), (e: any) => e.name === 'ValidationError' && /at 'path'/.test(e.message));
 });
 
 test('AWS_ENDPOINT_URL alone points the SDK at Nimbus', async () => {

@@ -21,9 +21,15 @@ import {
   type AccessKeyRecord,
 } from '../../accounts/accounts.js';
 import { KIND_USER, KIND_USER_KEY, getUser, userKey, type UserRecord } from './state.js';
-import type { IamHandlers } from '../../generated/iam.js';
+import {
+  DeleteConflictException,
+  EntityAlreadyExistsException,
+  LimitExceededException,
+  NoSuchEntityException,
+  type IamHandlers,
+} from '../../generated/iam.js';
 
-const noSuchUser = (name: string) => new ServiceError('NoSuchEntity', `The user with name ${name} cannot be found.`, 404);
+const noSuchUser = (name: string) => new NoSuchEntityException(`The user with name ${name} cannot be found.`);
 
 function encodeMarker(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64');
@@ -65,7 +71,6 @@ function keyMetadata(k: AccessKeyRecord, userName?: string) {
 export const iamHandlers: IamHandlers = {
   async CreateUser(input, ctx) {
     const path = input.Path ?? '/';
-    if (!/^\/(.*\/)?$/.test(path)) throw new ServiceError('ValidationError', 'The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.', 400);
     const user: UserRecord = {
       UserName: input.UserName,
       UserId: newUniqueId('AIDA'),
@@ -78,7 +83,7 @@ export const iamHandlers: IamHandlers = {
         : undefined,
     };
     if (!(await ctx.tx.insert(ctx.accountId, KIND_USER, userKey(input.UserName), user))) {
-      throw new ServiceError('EntityAlreadyExists', `User with name ${input.UserName} already exists.`, 409);
+      throw new EntityAlreadyExistsException(`User with name ${input.UserName} already exists.`);
     }
     return { User: userOut(user) };
   },
@@ -132,7 +137,7 @@ export const iamHandlers: IamHandlers = {
     const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
     if (!u) throw noSuchUser(input.UserName);
     if ((await ctx.tx.count(ctx.accountId, KIND_USER_KEY, { prefix: `${userKey(u.UserName)}/` })) > 0) {
-      throw new ServiceError('DeleteConflict', 'Cannot delete entity, must delete access keys first.', 409);
+      throw new DeleteConflictException('Cannot delete entity, must delete access keys first.');
     }
     await ctx.tx.delete(ctx.accountId, KIND_USER, userKey(u.UserName));
   },
@@ -141,14 +146,14 @@ export const iamHandlers: IamHandlers = {
     const u = await targetUser(ctx, input.UserName);
     if (!u) {
       const existing = await listRootKeys(ctx.tx, ctx.accountId);
-      if (existing.length >= 2) throw new ServiceError('LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2', 409);
+      if (existing.length >= 2) throw new LimitExceededException('Cannot exceed quota for AccessKeysPerUser: 2');
       const rec = makeKey(ctx.accountId, { type: 'root' }, ctx.now);
       await putAccessKey(ctx.tx, rec);
       return { AccessKey: { ...keyMetadata(rec), UserName: undefined as never, SecretAccessKey: rec.secretAccessKey } };
     }
     const prefix = `${userKey(u.UserName)}/`;
     if ((await ctx.tx.count(ctx.accountId, KIND_USER_KEY, { prefix })) >= 2) {
-      throw new ServiceError('LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2', 409);
+      throw new LimitExceededException('Cannot exceed quota for AccessKeysPerUser: 2');
     }
     const rec = makeKey(ctx.accountId, { type: 'user', userName: u.UserName, userId: u.UserId }, ctx.now);
     await putAccessKey(ctx.tx, rec);
@@ -177,7 +182,7 @@ export const iamHandlers: IamHandlers = {
       rec &&
       rec.accountId === ctx.accountId &&
       (u ? rec.owner.type === 'user' && rec.owner.userId === u.UserId : rec.owner.type === 'root');
-    if (!rec || !owned) throw new ServiceError('NoSuchEntity', `The Access Key with id ${input.AccessKeyId} cannot be found.`, 404);
+    if (!rec || !owned) throw new NoSuchEntityException(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
     await deleteAccessKeyRecord(ctx.tx, rec);
     if (u) await ctx.tx.delete(ctx.accountId, KIND_USER_KEY, `${userKey(u.UserName)}/${rec.accessKeyId}`);
   },

@@ -25,6 +25,7 @@
  */
 import type { Operation, ServiceModel, Shape, ShapeRef } from '../model/types.js';
 import type { WireRequest } from './types.js';
+import type { ServiceError } from '../gateway/errors.js';
 import {
   decodeBase64Strict,
   encodeBase64,
@@ -603,4 +604,75 @@ export function requestMemo(req: WireRequest, pathOf: (req: WireRequest) => stri
     memos.set(req, m);
   }
   return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request reading shared by the REST protocols: only the body format and error forms differ.
+// ---------------------------------------------------------------------------------------------
+
+export type PayloadBinding = NonNullable<BindingPlan['payload']>;
+
+/** What a REST protocol (rest-xml, rest-json) supplies to the shared request reader. */
+export interface RestDialect {
+  /** The routable path of a request (S3 folds a virtual-host bucket in). */
+  pathOf(req: WireRequest): string;
+  /** Rethrows any failure as this protocol's ServiceError. */
+  fail(e: unknown): never;
+  /** The error for a request that no operation's route matches. */
+  noRoute(req: WireRequest, path: string): ServiceError;
+  /** The error for a string payload that is not valid UTF-8. */
+  badText(): ServiceError;
+  /** Whether a body holds anything to read (S3 ignores a whitespace-only body). */
+  hasBody(body: Buffer): boolean;
+  /** Reads a structured payload member from a body that has content. */
+  readPayload(model: ServiceModel, payload: PayloadBinding, body: Buffer): unknown;
+  /** Reads the input structure's body members from a body that has content. */
+  readMembers(model: ServiceModel, shapeName: string, body: Buffer): Record<string, unknown>;
+  /** Headers whose unparsable values are ignored rather than rejected. */
+  lenientHeader?: (wire: string) => boolean;
+}
+
+export function resolveRestOperation(d: RestDialect, req: WireRequest, model: ServiceModel): Operation {
+  let memo: RequestMemo;
+  try {
+    memo = requestMemo(req, d.pathOf);
+  } catch (e) {
+    d.fail(e);
+  }
+  memo.result ??= routeRequest(model, req.method, memo.path, memo.query, req.headers);
+  const m = memo.result.match;
+  if (!m) throw d.noRoute(req, memo.path);
+  return m.route.op;
+}
+
+export function parseRestInput(d: RestDialect, req: WireRequest, model: ServiceModel, op: Operation): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!op.input) return out;
+  try {
+    const memo = requestMemo(req, d.pathOf);
+    const match = memo.result?.match?.route.op === op ? memo.result.match : matchOperation(model, op, memo.path);
+    const literalKeys = match ? match.route.literalQuery.map(([k]) => k) : [];
+    bindHttpInput(model, op.input.shape, req, match?.rawLabels ?? {}, memo.query, literalKeys, out, d.lenientHeader);
+    const plan = bindingPlan(model, op.input.shape);
+    if (plan.payload) {
+      const p = plan.payload;
+      if (p.shape.type === 'blob') {
+        out[p.name] = req.body;
+      } else if (p.shape.type === 'string') {
+        if (req.body.length > 0) {
+          const s = decodeUtf8(req.body);
+          if (s === undefined) throw d.badText();
+          out[p.name] = s;
+        }
+      } else if (req.body.length > 0 && d.hasBody(req.body)) {
+        const v = d.readPayload(model, p, req.body);
+        if (v !== undefined) out[p.name] = v;
+      }
+    } else if (plan.bodyMembers.length > 0 && req.body.length > 0 && d.hasBody(req.body)) {
+      Object.assign(out, d.readMembers(model, op.input.shape, req.body));
+    }
+  } catch (e) {
+    d.fail(e);
+  }
+  return out;
 }

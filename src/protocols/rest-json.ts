@@ -22,13 +22,11 @@ import { ServiceError } from '../gateway/errors.js';
 import type { ProtocolCodec, ResponseContext, WireRequest, WireResponse } from './types.js';
 import {
   RestBindingError,
-  bindHttpInput,
   bindHttpOutput,
-  bindingPlan,
   decodeUtf8,
-  matchOperation,
-  requestMemo,
-  routeRequest,
+  resolveRestOperation,
+  parseRestInput,
+  type RestDialect,
 } from './rest-common.js';
 import { findErrorShape, jsonErrorBody, parseJsonObjectBody, readJsonStructure, readJsonValue, serializationError, toJsonStructure, toJsonValue } from './json.js';
 import { encodeBase64 } from './wire-values.js';
@@ -48,62 +46,37 @@ function blobBody(v: unknown): Buffer | string {
   return Buffer.from(encodeBase64(v), 'base64');
 }
 
+/** rest-json's body format and errors, for the shared REST request reader. */
+const dialect: RestDialect = {
+  pathOf,
+  fail: bindingToServiceError,
+  noRoute: () => new ServiceError('UnknownOperationException', '', 404),
+  badText: () => serializationError('Request body is not valid UTF-8'),
+  hasBody: () => true,
+  readPayload(model, p, body) {
+    const text = decodeUtf8(body);
+    if (text === undefined) throw serializationError('Request body is not valid UTF-8');
+    if (text.trim() === '') return undefined;
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw serializationError('Request body is not valid JSON');
+    }
+    return v === null ? undefined : readJsonValue(model, p.ref, v, p.name);
+  },
+  readMembers: (model, shapeName, body) => readJsonStructure(model, shapeName, parseJsonObjectBody(body)),
+};
+
 export const restJsonCodec: ProtocolCodec = {
   name: 'rest-json',
 
   resolveOperation(req: WireRequest, model: ServiceModel): Operation {
-    let memo;
-    try {
-      memo = requestMemo(req, pathOf);
-    } catch (e) {
-      bindingToServiceError(e);
-    }
-    memo.result ??= routeRequest(model, req.method, memo.path, memo.query, req.headers);
-    const m = memo.result.match;
-    if (!m) throw new ServiceError('UnknownOperationException', '', 404);
-    return m.route.op;
+    return resolveRestOperation(dialect, req, model);
   },
 
   parseInput(req: WireRequest, model: ServiceModel, op: Operation): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    if (!op.input) return out;
-    try {
-      const memo = requestMemo(req, pathOf);
-      const match = memo.result?.match?.route.op === op ? memo.result.match : matchOperation(model, op, memo.path);
-      const literalKeys = match ? match.route.literalQuery.map(([k]) => k) : [];
-      bindHttpInput(model, op.input.shape, req, match?.rawLabels ?? {}, memo.query, literalKeys, out);
-      const plan = bindingPlan(model, op.input.shape);
-      if (plan.payload) {
-        const p = plan.payload;
-        if (p.shape.type === 'blob') {
-          out[p.name] = req.body;
-        } else if (p.shape.type === 'string') {
-          if (req.body.length > 0) {
-            const s = decodeUtf8(req.body);
-            if (s === undefined) throw serializationError('Request body is not valid UTF-8');
-            out[p.name] = s;
-          }
-        } else if (req.body.length > 0) {
-          let text = decodeUtf8(req.body);
-          if (text === undefined) throw serializationError('Request body is not valid UTF-8');
-          text = text.trim();
-          if (text !== '') {
-            let v: unknown;
-            try {
-              v = JSON.parse(text);
-            } catch {
-              throw serializationError('Request body is not valid JSON');
-            }
-            if (v !== null) out[p.name] = readJsonValue(model, p.ref, v, p.name);
-          }
-        }
-      } else if (plan.bodyMembers.length > 0) {
-        Object.assign(out, readJsonStructure(model, op.input.shape, parseJsonObjectBody(req.body)));
-      }
-    } catch (e) {
-      bindingToServiceError(e);
-    }
-    return out;
+    return parseRestInput(dialect, req, model, op);
   },
 
   serializeOutput(model: ServiceModel, op: Operation, output: Record<string, unknown> | undefined, ctx: ResponseContext): WireResponse {

@@ -39,15 +39,13 @@ import { ServiceError } from '../gateway/errors.js';
 import type { ProtocolCodec, ResponseContext, WireRequest, WireResponse } from './types.js';
 import {
   RestBindingError,
-  bindHttpInput,
   bindHttpOutput,
-  bindingPlan,
   decodeUtf8,
-  matchOperation,
   parseScalarString,
-  requestMemo,
-  routeRequest,
   shapeOf,
+  resolveRestOperation,
+  parseRestInput,
+  type RestDialect,
 } from './rest-common.js';
 import { writeXmlElement, xmlEscape } from './xml-serialize.js';
 import { encodeBase64 } from './wire-values.js';
@@ -65,7 +63,6 @@ export function malformedXml(): ServiceError {
   return new ServiceError('MalformedXML', MALFORMED_XML_MESSAGE, 400);
 }
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 // ---------------------------------------------------------------------------------------------
 // XML reading
@@ -340,59 +337,35 @@ function outputRoot(model: ServiceModel, shapeName: string): RootInfo {
 // ---------------------------------------------------------------------------------------------
 // The codec
 
+/** rest-xml's (S3's) body format and errors, for the shared REST request reader. */
+const dialect: RestDialect = {
+  pathOf,
+  fail: rethrow,
+  noRoute: (req, path) =>
+    new ServiceError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, {
+      fields: { Method: req.method.toUpperCase(), ResourceType: resourceType(path) },
+    }),
+  badText: malformedXml,
+  hasBody: (body) => body.toString('latin1').trim() !== '',
+  readPayload(model, p, body) {
+    const root = parseXmlDocument(body);
+    const expected = p.ref.locationName ?? p.shape.locationName ?? p.name;
+    if (root.name !== localName(expected)) throw malformedXml();
+    return readXmlValue(model, p.ref, root);
+  },
+  readMembers: (model, shapeName, body) => readXmlStructure(model, shapeName, parseXmlDocument(body)),
+  lenientHeader: isConditionalHeader,
+};
+
 export const restXmlCodec: ProtocolCodec = {
   name: 'rest-xml',
 
   resolveOperation(req: WireRequest, model: ServiceModel): Operation {
-    let memo;
-    try {
-      memo = requestMemo(req, pathOf);
-    } catch (e) {
-      rethrow(e);
-    }
-    memo.result ??= routeRequest(model, req.method, memo.path, memo.query, req.headers);
-    const m = memo.result.match;
-    if (!m) {
-      throw new ServiceError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, {
-        fields: { Method: req.method.toUpperCase(), ResourceType: resourceType(memo.path) },
-      });
-    }
-    return m.route.op;
+    return resolveRestOperation(dialect, req, model);
   },
 
   parseInput(req: WireRequest, model: ServiceModel, op: Operation): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    if (!op.input) return out;
-    try {
-      const memo = requestMemo(req, pathOf);
-      const match = memo.result?.match?.route.op === op ? memo.result.match : matchOperation(model, op, memo.path);
-      const literalKeys = match ? match.route.literalQuery.map(([k]) => k) : [];
-      bindHttpInput(model, op.input.shape, req, match?.rawLabels ?? {}, memo.query, literalKeys, out, isConditionalHeader);
-      const plan = bindingPlan(model, op.input.shape);
-      if (plan.payload) {
-        const p = plan.payload;
-        if (p.shape.type === 'blob') {
-          out[p.name] = req.body;
-        } else if (p.shape.type === 'string') {
-          if (req.body.length > 0) {
-            const s = decodeUtf8(req.body);
-            if (s === undefined) throw malformedXml();
-            out[p.name] = s;
-          }
-        } else if (req.body.length > 0 && req.body.toString('latin1').trim() !== '') {
-          const root = parseXmlDocument(req.body);
-          const expected = p.ref.locationName ?? p.shape.locationName ?? p.name;
-          if (root.name !== localName(expected)) throw malformedXml();
-          out[p.name] = readXmlValue(model, p.ref, root);
-        }
-      } else if (plan.bodyMembers.length > 0 && req.body.length > 0 && req.body.toString('latin1').trim() !== '') {
-        const root = parseXmlDocument(req.body);
-        Object.assign(out, readXmlStructure(model, op.input.shape, root));
-      }
-    } catch (e) {
-      rethrow(e);
-    }
-    return out;
+    return parseRestInput(dialect, req, model, op);
   },
 
   serializeOutput(model: ServiceModel, op: Operation, output: Record<string, unknown> | undefined, ctx: ResponseContext): WireResponse {

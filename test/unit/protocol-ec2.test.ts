@@ -1,7 +1,7 @@
+import { serveCodec } from './codec-harness.js';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { EC2Client, RunInstancesCommand, DescribeInstancesCommand, DescribeRegionsCommand, RebootInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { loadModel } from '../../src/model/load.js';
 import type { Operation } from '../../src/model/types.js';
@@ -182,47 +182,30 @@ describe('ec2: round trip with @aws-sdk/client-ec2', () => {
   const launch = new Date('2024-03-04T05:06:07.089Z');
 
   before(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = req.url ?? '/';
-        const q = url.indexOf('?');
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-        const wire: WireRequest = { method: req.method ?? 'GET', path: q === -1 ? url : url.slice(0, q), rawQuery: q === -1 ? '' : url.slice(q + 1), headers, body: Buffer.concat(chunks) };
-        const ctx = { requestId: 'ec2-req-' + seen.length };
-        let op: Operation | undefined;
-        let out;
-        try {
-          op = ec2Codec.resolveOperation(wire, ec2);
-          const input = ec2Codec.parseInput(wire, ec2, op);
-          seen.push({ op: op.name, input });
-          validateInput(ec2, op, input, 'ec2');
-          let output: Record<string, unknown> | undefined;
-          if (op.name === 'RunInstances') {
-            output = { ReservationId: 'r-1', OwnerId: '123456789012', Instances: [{ InstanceId: 'i-abc', ImageId: input.ImageId, LaunchTime: launch, State: { Code: 0, Name: 'pending' } }] };
-          } else if (op.name === 'DescribeInstances') {
-            if ((input.InstanceIds as string[] | undefined)?.includes('i-missing')) throw new ServiceError('InvalidInstanceID.NotFound', "The instance ID 'i-missing' does not exist", 400);
-            output = {
-              Reservations: [
-                { ReservationId: 'r-1', OwnerId: '123456789012', Instances: [{ InstanceId: 'i-abc', LaunchTime: launch, Tags: [{ Key: 'Name', Value: 'web' }], State: { Code: 16, Name: 'running' } }] },
-                { ReservationId: 'r-2', OwnerId: '123456789012', Instances: [] },
-              ],
-            };
-          } else if (op.name === 'DescribeRegions') {
-            output = { Regions: [{ RegionName: 'us-east-1', Endpoint: 'ec2.us-east-1.amazonaws.com' }, { RegionName: 'eu-west-1', Endpoint: 'ec2.eu-west-1.amazonaws.com' }] };
-          }
-          out = ec2Codec.serializeOutput(ec2, op, output, ctx);
-        } catch (e) {
-          out = ec2Codec.serializeError(ec2, op, isServiceError(e) ? e : new ServiceError('InternalError', String(e), 500), ctx);
+    let url: string;
+    ({ server, url } = await serveCodec(
+      ec2,
+      ec2Codec,
+      (op, input) => {
+        let output: Record<string, unknown> | undefined;
+        if (op.name === 'RunInstances') {
+          output = { ReservationId: 'r-1', OwnerId: '123456789012', Instances: [{ InstanceId: 'i-abc', ImageId: input.ImageId, LaunchTime: launch, State: { Code: 0, Name: 'pending' } }] };
+        } else if (op.name === 'DescribeInstances') {
+          if ((input.InstanceIds as string[] | undefined)?.includes('i-missing')) throw new ServiceError('InvalidInstanceID.NotFound', "The instance ID 'i-missing' does not exist", 400);
+          output = {
+            Reservations: [
+              { ReservationId: 'r-1', OwnerId: '123456789012', Instances: [{ InstanceId: 'i-abc', LaunchTime: launch, Tags: [{ Key: 'Name', Value: 'web' }], State: { Code: 16, Name: 'running' } }] },
+              { ReservationId: 'r-2', OwnerId: '123456789012', Instances: [] },
+            ],
+          };
+        } else if (op.name === 'DescribeRegions') {
+          output = { Regions: [{ RegionName: 'us-east-1', Endpoint: 'ec2.us-east-1.amazonaws.com' }, { RegionName: 'eu-west-1', Endpoint: 'ec2.eu-west-1.amazonaws.com' }] };
         }
-        res.writeHead(out.status, out.headers);
-        res.end(out.body);
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    client = new EC2Client({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, maxAttempts: 1 });
+        return output;
+      },
+      { seen, check: (op, input) => validateInput(ec2, op, input, 'ec2'), requestIdPrefix: 'ec2-req-' },
+    ));
+    client = new EC2Client({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, maxAttempts: 1 });
   });
 
   after(() => server.close());

@@ -1,3 +1,4 @@
+import { serviceErrorOf } from './codec-harness.js';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadRestJsonErrorCode } from '@aws-sdk/core/protocols';
@@ -76,15 +77,6 @@ function parse(model: ServiceModel, req: WireRequest): { op: string; input: Reco
   return { op: op.name, input: jsonCodec.parseInput(req, model, op) };
 }
 
-function serviceErrorOf(fn: () => unknown): ServiceError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ServiceError, `expected ServiceError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a ServiceError');
-}
 
 const ctx = { requestId: '11111111-2222-3333-4444-555555555555' };
 

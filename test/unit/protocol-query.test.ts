@@ -1,7 +1,7 @@
+import { serveCodec } from './codec-harness.js';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { IAMClient, CreateUserCommand, ListUsersCommand, GetUserCommand, DeleteUserCommand } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { loadModel } from '../../src/model/load.js';
@@ -410,34 +410,11 @@ describe('wire values', () => {
 
 type Handler = (op: string, input: Record<string, unknown>) => Record<string, unknown> | undefined;
 
-async function startServer(model: ServiceModel, codec: ProtocolCodec, handler: Handler, seen: Array<{ op: string; input: Record<string, unknown> }>): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-      const wire: WireRequest = { method: req.method ?? 'GET', path: q === -1 ? url : url.slice(0, q), rawQuery: q === -1 ? '' : url.slice(q + 1), headers, body: Buffer.concat(chunks) };
-      const ctx = { requestId: 'req-' + seen.length };
-      let op: Operation | undefined;
-      let out;
-      try {
-        op = codec.resolveOperation(wire, model);
-        const input = codec.parseInput(wire, model, op);
-        seen.push({ op: op.name, input });
-        validateInput(model, op, input, codec.name === 'ec2' ? 'ec2' : 'query');
-        out = codec.serializeOutput(model, op, handler(op.name, input), ctx);
-      } catch (e) {
-        out = codec.serializeError(model, op, isServiceError(e) ? e : new ServiceError('InternalFailure', String(e), 500), ctx);
-      }
-      res.writeHead(out.status, out.headers);
-      res.end(out.body);
-    });
+function startServer(model: ServiceModel, codec: ProtocolCodec, handler: Handler, seen: Array<{ op: string; input: Record<string, unknown> }>) {
+  return serveCodec(model, codec, (op, input) => handler(op.name, input), {
+    seen,
+    check: (op, input) => validateInput(model, op, input, codec.name === 'ec2' ? 'ec2' : 'query'),
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 describe('query: round trip with @aws-sdk/client-iam and client-sts', () => {

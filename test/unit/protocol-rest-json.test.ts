@@ -1,3 +1,4 @@
+import { serviceErrorOf } from './codec-harness.js';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadRestJsonErrorCode } from '@aws-sdk/core/protocols';
@@ -26,15 +27,6 @@ function parse(model: ServiceModel, req: WireRequest): { op: string; input: Reco
   return { op: op.name, input: restJsonCodec.parseInput(req, model, op) };
 }
 
-function serviceErrorOf(fn: () => unknown): ServiceError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ServiceError, `expected ServiceError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a ServiceError');
-}
 
 describe('rest-json routing (rbin)', () => {
   const cases: Array<[string, string, string]> = [

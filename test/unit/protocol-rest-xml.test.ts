@@ -1,3 +1,4 @@
+import { serviceErrorOf } from './codec-harness.js';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -40,15 +41,6 @@ function parse(req: WireRequest): { op: string; input: Record<string, unknown> }
   return { op: op.name, input: restXmlCodec.parseInput(req, model, op) };
 }
 
-function serviceErrorOf(fn: () => unknown): ServiceError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ServiceError, `expected ServiceError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a ServiceError');
-}
 
 describe('rest-xml routing', () => {
   const cases: Array<[string, string, Record<string, string>, string]> = [

@@ -330,9 +330,8 @@ test('a request in flight at SIGTERM is answered with Connection: close, committ
     assert.equal(res.statusCode, 200, text);
     assert.match(text, /<UserName>late-comer<\/UserName>/);
     assert.equal(res.headers.connection, 'close');
-    const started = Date.now();
+    // The keep-alive timeout is 65 s: exiting within stop()'s 10 s shows shutdown did not wait for it.
     assert.equal(await s.stop(10_000), 0, 'the process must exit without waiting for the idle keep-alive connection');
-    assert.ok(Date.now() - started < 5000, `exit took ${Date.now() - started} ms`);
   } finally {
     agent.destroy();
   }

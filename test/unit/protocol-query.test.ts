@@ -236,12 +236,10 @@ describe('query: malformed requests are ServiceErrors, never crashes', () => {
     assert.equal(e.code, 'InvalidParameterValue');
   });
 
-  test('1000-level deep keys are refused quickly', () => {
+  test('1000-level deep keys are refused', () => {
     const deep = 'Nested.'.repeat(1000) + 'Flag=true';
-    const t0 = Date.now();
     const e = errOf(() => parse(synthetic, post(`Action=Everything&Version=2020-01-01&${deep}`)));
     assert.equal(e.code, 'InvalidQueryParameter');
-    assert.ok(Date.now() - t0 < 500);
   });
 
   test('deep but allowed recursion parses', () => {
@@ -257,14 +255,12 @@ describe('query: malformed requests are ServiceErrors, never crashes', () => {
     assert.deepEqual(input, { MaxItems: 2 });
   });
 
-  test('many list items stay fast', () => {
+  test('1000 list items parse in order', () => {
     let body = 'Action=CreateUser&Version=2010-05-08&UserName=a';
     for (let i = 1; i <= 1000; i++) body += `&Tags.member.${i}.Key=k${i}&Tags.member.${i}.Value=v`;
-    const t0 = Date.now();
     const { input } = parse(iam, post(body));
     assert.equal((input.Tags as unknown[]).length, 1000);
     assert.equal((input.Tags as Array<{ Key: string }>)[999]!.Key, 'k1000');
-    assert.ok(Date.now() - t0 < 500);
   });
 });
 

@@ -201,13 +201,8 @@ describe('sqlite store specifics', () => {
         }
       });
       const run = () => s.read((tx) => tx.list('123456789012', 'iam.user', { prefix: 'user', limit: 100 }));
-      for (let i = 0; i < 50; i++) await run();
-      const n = 300;
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) assert.equal((await run()).length, 100);
-      const perCallMs = Number(process.hrtime.bigint() - t0) / 1e6 / n;
-      // Measured ~0.3 ms here; the bound is loose so a loaded CI machine does not flake.
-      assert.ok(perCallMs < 3, `list of 100 took ${perCallMs.toFixed(3)} ms`);
+      // Repeated reads return the same full page (speed is measured by `npm run bench`, not here).
+      for (let i = 0; i < 50; i++) assert.equal((await run()).length, 100);
     } finally {
       await s.close();
     }

@@ -1,0 +1,91 @@
+/**
+ * Building the request context (ContextKeys) that conditions and policy variables read.
+ *
+ * Key names are case-insensitive, including the tag-key part of `aws:PrincipalTag/<k>`,
+ * `aws:ResourceTag/<k>` and `aws:RequestTag/<k>` (IAM User Guide, "AWS global condition context
+ * keys": "Condition key names are not case-sensitive"): keys are stored lower-cased as a whole.
+ * Values are strings as AWS renders them: booleans `true`/`false`, numbers in decimal, dates
+ * ISO 8601 (`2024-01-01T00:00:00Z`, milliseconds only when non-zero).
+ *
+ * A key given as an array is multivalued (ArrayOf... in the Service Authorization Reference); keys
+ * listed in `multiKeys` are multivalued even when given as a single value. Multivalued keys cannot
+ * be used as policy variables ("Single-valued vs. multivalued context keys").
+ */
+import type { ContextKeys } from './types.js';
+
+export type ContextInput = Record<
+  string,
+  string | number | boolean | Date | readonly string[] | undefined
+>;
+
+function renderScalar(v: string | number | boolean | Date): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return String(v);
+  const iso = v.toISOString();
+  return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso;
+}
+
+function needsLower(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c >= 128) return true;
+  }
+  return false;
+}
+
+class MapContext implements ContextKeys {
+  constructor(
+    private readonly values: Map<string, readonly string[]>,
+    private readonly multi: Set<string>,
+  ) {}
+
+  get(key: string): readonly string[] | undefined {
+    const v = this.values.get(key);
+    if (v !== undefined) return v;
+    // Compiled conditions pass lower-cased names, so the first lookup usually decides; lower-case
+    // only when the name has a character that could change.
+    return needsLower(key) ? this.values.get(key.toLowerCase()) : undefined;
+  }
+
+  isMulti(key: string): boolean {
+    if (this.multi.size === 0) return false;
+    return this.multi.has(key) || (needsLower(key) && this.multi.has(key.toLowerCase()));
+  }
+}
+
+/**
+ * Builds a ContextKeys. `undefined` values are absent keys. Later duplicates (differing only in
+ * case) replace earlier ones.
+ */
+export function makeContext(values: ContextInput, multiKeys?: Iterable<string>): ContextKeys {
+  const map = new Map<string, readonly string[]>();
+  const multi = new Set<string>();
+  if (multiKeys) for (const k of multiKeys) multi.add(k.toLowerCase());
+  for (const key of Object.keys(values)) {
+    const v = values[key];
+    if (v === undefined) continue;
+    const lk = key.toLowerCase();
+    if (Array.isArray(v)) {
+      map.set(lk, Object.freeze((v as readonly unknown[]).map((x) => renderScalar(x as string))));
+      multi.add(lk);
+    } else {
+      map.set(lk, Object.freeze([renderScalar(v as string | number | boolean | Date)]));
+    }
+  }
+  return new MapContext(map, multi);
+}
+
+/** A context without any key. */
+export const EMPTY_CONTEXT: ContextKeys = makeContext({});
+
+/**
+ * The single value of a single-valued key, or undefined when the key is absent or multivalued
+ * (what a policy variable can use).
+ */
+export function singleValue(ctx: ContextKeys, lowerKey: string): string | undefined {
+  const v = ctx.get(lowerKey);
+  if (v === undefined || v.length !== 1) return undefined;
+  if (ctx.isMulti(lowerKey)) return undefined;
+  return v[0];
+}

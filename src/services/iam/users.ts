@@ -1,0 +1,189 @@
+/**
+ * IAM users and access keys (the gateway issue's proof of the spine).
+ * The IAM issue grows the service module by module (see handlers.ts).
+ *
+ * Fidelity notes:
+ * - Names are unique case-insensitively; the stored case is returned.
+ * - ListUsers orders by name (case-insensitive), as AWS's listing appears to.
+ * - Markers are opaque: base64 of the last key returned.
+ * - At most 2 access keys per user (`LimitExceeded`, "Cannot exceed quota for AccessKeysPerUser: 2").
+ * - DeleteUser refuses while the user still has access keys (`DeleteConflict`), as AWS does.
+ */
+import type { HandlerContext } from '../../gateway/context.js';
+import { ServiceError } from '../../gateway/errors.js';
+import { newUniqueId } from '../../accounts/ids.js';
+import {
+  makeKey,
+  putAccessKey,
+  getAccessKey,
+  deleteAccessKeyRecord,
+  listRootKeys,
+  type AccessKeyRecord,
+} from '../../accounts/accounts.js';
+import { KIND_USER, KIND_USER_KEY, getUser, userKey, type UserRecord } from './state.js';
+import {
+  DeleteConflictException,
+  EntityAlreadyExistsException,
+  LimitExceededException,
+  NoSuchEntityException,
+  type IamHandlers,
+} from '../../generated/iam.js';
+
+const noSuchUser = (name: string) => new NoSuchEntityException(`The user with name ${name} cannot be found.`);
+
+function encodeMarker(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64');
+}
+function decodeMarker(marker: string): string {
+  const k = Buffer.from(marker, 'base64').toString('utf8');
+  if (!marker || encodeMarker(k) !== marker) throw new ServiceError('ValidationError', 'Invalid Marker.', 400);
+  return k;
+}
+
+function userOut(u: UserRecord) {
+  return {
+    Path: u.Path,
+    UserName: u.UserName,
+    UserId: u.UserId,
+    Arn: u.Arn,
+    CreateDate: new Date(u.CreateDate),
+    PermissionsBoundary: u.PermissionsBoundary,
+    Tags: u.Tags && u.Tags.length ? u.Tags : undefined,
+  };
+}
+
+/** The user a request names, or, when it names none, the calling user (undefined for root). */
+async function targetUser(ctx: HandlerContext, userName: string | undefined): Promise<UserRecord | undefined> {
+  const name = userName ?? (ctx.principal.type === 'user' ? ctx.principal.name : undefined);
+  if (name === undefined) {
+    if (ctx.principal.type === 'root') return undefined;
+    throw new ServiceError('ValidationError', 'Must specify userName when calling with non-User credentials', 400);
+  }
+  const u = await getUser(ctx.tx, ctx.accountId, name);
+  if (!u) throw noSuchUser(name);
+  return u;
+}
+
+function keyMetadata(k: AccessKeyRecord, userName?: string) {
+  return { UserName: userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: new Date(k.createDate) };
+}
+
+export const userHandlers: IamHandlers = {
+  async CreateUser(input, ctx) {
+    const path = input.Path ?? '/';
+    const user: UserRecord = {
+      UserName: input.UserName,
+      UserId: newUniqueId('AIDA'),
+      Arn: `arn:aws:iam::${ctx.accountId}:user${path}${input.UserName}`,
+      Path: path,
+      CreateDate: ctx.now.toISOString(),
+      Tags: input.Tags?.map((t) => ({ Key: t.Key, Value: t.Value })),
+      PermissionsBoundary: input.PermissionsBoundary
+        ? { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: input.PermissionsBoundary }
+        : undefined,
+    };
+    if (!(await ctx.tx.insert(ctx.accountId, KIND_USER, userKey(input.UserName), user))) {
+      throw new EntityAlreadyExistsException(`User with name ${input.UserName} already exists.`);
+    }
+    return { User: userOut(user) };
+  },
+
+  async GetUser(input, ctx) {
+    const u = await targetUser(ctx, input.UserName);
+    if (!u) {
+      // Root calling without a user name: AWS answers with the account's root identity.
+      const created = await ctx.tx.get<{ createdAt: string }>('global', 'account', ctx.accountId);
+      return {
+        User: {
+          UserId: ctx.accountId,
+          Arn: `arn:aws:iam::${ctx.accountId}:root`,
+          CreateDate: new Date(created?.createdAt ?? ctx.now),
+        } as never,
+      };
+    }
+    return { User: userOut(u) };
+  },
+
+  async ListUsers(input, ctx) {
+    const max = input.MaxItems ?? 100;
+    const prefix = input.PathPrefix ?? '/';
+    let startAfter = input.Marker !== undefined ? decodeMarker(input.Marker) : undefined;
+    const users: UserRecord[] = [];
+    let truncated = false;
+    let lastKey: string | undefined;
+    // Scan in pages so a path filter cannot force loading every user at once.
+    for (;;) {
+      const page = await ctx.tx.list<UserRecord>(ctx.accountId, KIND_USER, { startAfter, limit: 200 });
+      for (const e of page) {
+        if (!e.value.Path.startsWith(prefix)) continue;
+        if (users.length === max) {
+          truncated = true;
+          break;
+        }
+        users.push(e.value);
+        lastKey = e.key;
+      }
+      if (truncated || page.length < 200) break;
+      startAfter = page[page.length - 1]!.key;
+    }
+    return {
+      Users: users.map((u) => userOut(u)).map(({ Tags: _t, ...rest }) => rest),
+      IsTruncated: truncated,
+      Marker: truncated && lastKey !== undefined ? encodeMarker(lastKey) : undefined,
+    };
+  },
+
+  async DeleteUser(input, ctx) {
+    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
+    if (!u) throw noSuchUser(input.UserName);
+    if ((await ctx.tx.count(ctx.accountId, KIND_USER_KEY, { prefix: `${userKey(u.UserName)}/` })) > 0) {
+      throw new DeleteConflictException('Cannot delete entity, must delete access keys first.');
+    }
+    await ctx.tx.delete(ctx.accountId, KIND_USER, userKey(u.UserName));
+  },
+
+  async CreateAccessKey(input, ctx) {
+    const u = await targetUser(ctx, input.UserName);
+    if (!u) {
+      const existing = await listRootKeys(ctx.tx, ctx.accountId);
+      if (existing.length >= 2) throw new LimitExceededException('Cannot exceed quota for AccessKeysPerUser: 2');
+      const rec = makeKey(ctx.accountId, { type: 'root' }, ctx.now);
+      await putAccessKey(ctx.tx, rec);
+      return { AccessKey: { ...keyMetadata(rec), UserName: undefined as never, SecretAccessKey: rec.secretAccessKey } };
+    }
+    const prefix = `${userKey(u.UserName)}/`;
+    if ((await ctx.tx.count(ctx.accountId, KIND_USER_KEY, { prefix })) >= 2) {
+      throw new LimitExceededException('Cannot exceed quota for AccessKeysPerUser: 2');
+    }
+    const rec = makeKey(ctx.accountId, { type: 'user', userName: u.UserName, userId: u.UserId }, ctx.now);
+    await putAccessKey(ctx.tx, rec);
+    await ctx.tx.put(ctx.accountId, KIND_USER_KEY, prefix + rec.accessKeyId, { accessKeyId: rec.accessKeyId });
+    return { AccessKey: { ...keyMetadata(rec, u.UserName), UserName: u.UserName, SecretAccessKey: rec.secretAccessKey } };
+  },
+
+  async ListAccessKeys(input, ctx) {
+    const u = await targetUser(ctx, input.UserName);
+    let keys: AccessKeyRecord[];
+    if (!u) keys = await listRootKeys(ctx.tx, ctx.accountId);
+    else {
+      keys = [];
+      for (const e of await ctx.tx.list<{ accessKeyId: string }>(ctx.accountId, KIND_USER_KEY, { prefix: `${userKey(u.UserName)}/` })) {
+        const k = await getAccessKey(ctx.tx, e.value.accessKeyId);
+        if (k) keys.push(k);
+      }
+    }
+    return { AccessKeyMetadata: keys.map((k) => keyMetadata(k, u?.UserName)), IsTruncated: false };
+  },
+
+  async DeleteAccessKey(input, ctx) {
+    const u = await targetUser(ctx, input.UserName);
+    const rec = await getAccessKey(ctx.tx, input.AccessKeyId);
+    const owned =
+      rec &&
+      rec.accountId === ctx.accountId &&
+      (u ? rec.owner.type === 'user' && rec.owner.userId === u.UserId : rec.owner.type === 'root');
+    if (!rec || !owned) throw new NoSuchEntityException(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+    await deleteAccessKeyRecord(ctx.tx, rec);
+    if (u) await ctx.tx.delete(ctx.accountId, KIND_USER_KEY, `${userKey(u.UserName)}/${rec.accessKeyId}`);
+  },
+};

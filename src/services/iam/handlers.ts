@@ -3,7 +3,13 @@
  */
 import type { IamHandlers } from '../../generated/iam.js';
 import { userHandlers } from './users.js';
+import { groupHandlers } from './groups.js';
+import { roleHandlers } from './roles.js';
+import { policyHandlers } from './policies.js';
 
 export const iamHandlers: IamHandlers = {
   ...userHandlers,
+  ...groupHandlers,
+  ...roleHandlers,
+  ...policyHandlers,
 };

@@ -9,6 +9,7 @@
  * - At most 2 access keys per user (`LimitExceeded`, "Cannot exceed quota for AccessKeysPerUser: 2").
  * - DeleteUser refuses while the user still has access keys (`DeleteConflict`), as AWS does.
  */
+import { listPage } from './common.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { newUniqueId } from '../../accounts/ids.js';
@@ -21,6 +22,8 @@ import {
   type AccessKeyRecord,
 } from '../../accounts/accounts.js';
 import { KIND_USER, KIND_USER_KEY, getUser, userKey, type UserRecord } from './state.js';
+import { userBlockers as groupBlockers } from './groups.js';
+import { userBlockers as policyBlockers } from './policies.js';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
@@ -29,16 +32,11 @@ import {
   type IamHandlers,
 } from '../../generated/iam.js';
 
+/** Each IAM area that can hold a user says why DeleteUser must wait, in AWS's words. */
+const USER_BLOCKERS = [groupBlockers, policyBlockers];
+
 const noSuchUser = (name: string) => new NoSuchEntityException(`The user with name ${name} cannot be found.`);
 
-function encodeMarker(key: string): string {
-  return Buffer.from(key, 'utf8').toString('base64');
-}
-function decodeMarker(marker: string): string {
-  const k = Buffer.from(marker, 'base64').toString('utf8');
-  if (!marker || encodeMarker(k) !== marker) throw new ServiceError('ValidationError', 'Invalid Marker.', 400);
-  return k;
-}
 
 function userOut(u: UserRecord) {
   return {
@@ -105,31 +103,16 @@ export const userHandlers: IamHandlers = {
   },
 
   async ListUsers(input, ctx) {
-    const max = input.MaxItems ?? 100;
     const prefix = input.PathPrefix ?? '/';
-    let startAfter = input.Marker !== undefined ? decodeMarker(input.Marker) : undefined;
-    const users: UserRecord[] = [];
-    let truncated = false;
-    let lastKey: string | undefined;
-    // Scan in pages so a path filter cannot force loading every user at once.
-    for (;;) {
-      const page = await ctx.tx.list<UserRecord>(ctx.accountId, KIND_USER, { startAfter, limit: 200 });
-      for (const e of page) {
-        if (!e.value.Path.startsWith(prefix)) continue;
-        if (users.length === max) {
-          truncated = true;
-          break;
-        }
-        users.push(e.value);
-        lastKey = e.key;
-      }
-      if (truncated || page.length < 200) break;
-      startAfter = page[page.length - 1]!.key;
-    }
+    const page = await listPage<UserRecord>(ctx.tx, ctx.accountId, KIND_USER, {
+      marker: input.Marker,
+      maxItems: input.MaxItems,
+      filter: (u) => u.Path.startsWith(prefix),
+    });
     return {
-      Users: users.map((u) => userOut(u)).map(({ Tags: _t, ...rest }) => rest),
-      IsTruncated: truncated,
-      Marker: truncated && lastKey !== undefined ? encodeMarker(lastKey) : undefined,
+      Users: page.items.map((e) => userOut(e.value)).map(({ Tags: _t, ...rest }) => rest),
+      IsTruncated: page.truncated,
+      Marker: page.marker,
     };
   },
 
@@ -138,6 +121,11 @@ export const userHandlers: IamHandlers = {
     if (!u) throw noSuchUser(input.UserName);
     if ((await ctx.tx.count(ctx.accountId, KIND_USER_KEY, { prefix: `${userKey(u.UserName)}/` })) > 0) {
       throw new DeleteConflictException('Cannot delete entity, must delete access keys first.');
+    }
+    // What other IAM areas still hold the user (group membership, inline and attached policies).
+    for (const blockers of USER_BLOCKERS) {
+      const conflict = await blockers(ctx.tx, ctx.accountId, u);
+      if (conflict) throw new DeleteConflictException(conflict);
     }
     await ctx.tx.delete(ctx.accountId, KIND_USER, userKey(u.UserName));
   },

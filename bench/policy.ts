@@ -7,11 +7,16 @@
  * loop decides a rotating mix of requests (allowed, implicitly denied, explicitly denied).
  *
  * Run: node --import tsx bench/policy.ts   (BENCH_SECONDS=3 by default)
+ *      npm run build && POLICY_DIST=1 node --import tsx bench/policy.ts   (the compiled engine)
  */
-import { compilePolicy, type CompiledPolicy } from '../src/policy/compile.js';
-import { decide } from '../src/policy/decide.js';
-import { makeContext } from '../src/policy/context.js';
+import type { CompiledPolicy } from '../src/policy/compile.js';
 import type { AuthzRequest, CallerPrincipal } from '../src/policy/types.js';
+
+// POLICY_DIST=1 runs the tsc-compiled engine (`npm run build` first) instead of the sources.
+const engine: typeof import('../src/policy/index.js') = process.env.POLICY_DIST
+  ? await import(new URL('../dist/src/policy/index.js', import.meta.url).href)
+  : await import('../src/policy/index.js');
+const { compilePolicy, decide, makeContext } = engine;
 
 const ACCT = '123456789012';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -122,6 +127,6 @@ for (;;) {
 }
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 console.log(
-  `policy engine: ${Math.round(count / secs).toLocaleString('en-US')} decisions/s ` +
+  `policy engine${process.env.POLICY_DIST ? ' (dist)' : ''}: ${Math.round(count / secs).toLocaleString('en-US')} decisions/s ` +
     `(5 identity policies, ${statements} statements + boundary; mix ${JSON.stringify(tally)}; sink ${sink > 0 ? 'ok' : '0'})`,
 );

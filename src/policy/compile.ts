@@ -118,6 +118,8 @@ export interface ResourceEntry {
   head?: string;
   /** How many of partition/service/region/account `head` covers. */
   headSegs: number;
+  /** `head`'s id in the head table (evaluate.ts memoizes "the request starts with it" per request); -1 if none. */
+  headId: number;
   raw: string;
 }
 
@@ -131,6 +133,7 @@ function compileResource(raw: string, version: PolicyVersion): ResourceEntry {
     account: ANY_SEG,
     res: ANY_SEG,
     headSegs: 0,
+    headId: -1,
     raw,
   };
   if (e.all) return e;
@@ -154,6 +157,7 @@ function compileResource(raw: string, version: PolicyVersion): ResourceEntry {
   if (k > 0 && !raw.slice(0, c[k]).includes('\\')) {
     e.head = raw.slice(0, c[k]! + 1);
     e.headSegs = k;
+    e.headId = headId(e.head);
   }
   const part = raw.slice(c[4]! + 1);
   if (version === '2012-10-17' && part.includes('${')) {
@@ -168,6 +172,28 @@ function compileResource(raw: string, version: PolicyVersion): ResourceEntry {
   }
   e.res = compileSeg(part);
   return e;
+}
+
+/**
+ * Distinct resource heads get small ids, so that a request tests each head once however many
+ * entries share it. Bounded: past HEAD_LIMIT distinct heads, new ones get no id (no memo).
+ */
+const HEAD_LIMIT = 1 << 16;
+const headIds = new Map<string, number>();
+
+function headId(head: string): number {
+  let id = headIds.get(head);
+  if (id === undefined) {
+    if (headIds.size >= HEAD_LIMIT) return -1;
+    id = headIds.size;
+    headIds.set(head, id);
+  }
+  return id;
+}
+
+/** How many head ids exist (evaluate.ts sizes its memo with it). */
+export function headCount(): number {
+  return headIds.size;
 }
 
 /** A Seg from an already-escaped pattern. */

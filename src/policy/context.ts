@@ -26,14 +26,6 @@ function renderScalar(v: string | number | boolean | Date): string {
   return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso;
 }
 
-function needsLower(key: string): boolean {
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    if ((c >= 65 && c <= 90) || c >= 128) return true;
-  }
-  return false;
-}
-
 class MapContext implements ContextKeys {
   constructor(
     private readonly values: Map<string, readonly string[]>,
@@ -43,14 +35,17 @@ class MapContext implements ContextKeys {
   get(key: string): readonly string[] | undefined {
     const v = this.values.get(key);
     if (v !== undefined) return v;
-    // Compiled conditions pass lower-cased names, so the first lookup usually decides; lower-case
-    // only when the name has a character that could change.
-    return needsLower(key) ? this.values.get(key.toLowerCase()) : undefined;
+    // Compiled conditions pass lower-cased names, so the first lookup usually decides; look again
+    // only when lower-casing changes the name (the native toLowerCase beats a JS scan for that).
+    const lk = key.toLowerCase();
+    return lk === key ? undefined : this.values.get(lk);
   }
 
   isMulti(key: string): boolean {
     if (this.multi.size === 0) return false;
-    return this.multi.has(key) || (needsLower(key) && this.multi.has(key.toLowerCase()));
+    if (this.multi.has(key)) return true;
+    const lk = key.toLowerCase();
+    return lk !== key && this.multi.has(lk);
   }
 }
 

@@ -25,7 +25,7 @@
  * a wildcard.
  */
 import type { ContextKeys, PolicyVersion } from './types.js';
-import { escapeGlob as escapeGlob_, policyPattern } from './glob.js';
+import { escapeGlob as escapeGlob_, policyPattern, unescapeGlob } from './glob.js';
 import { singleValue as singleValue_ } from './context.js';
 const singleValue = singleValue_;
 
@@ -51,6 +51,13 @@ export interface Template {
   renderPattern(ctx: ContextKeys): string | undefined;
   /** As plain text (for exact operators): undefined in the same cases. */
   renderText(ctx: ContextKeys): string | undefined;
+  /**
+   * Matches `value[vs, ve)` against the pattern renderPattern(ctx) would produce, without building
+   * it, when the template's shape allows (literal text and variables, with at most a trailing `*`):
+   * 1 match, 0 no match; -1 when it cannot tell (a variable without a value, or another shape):
+   * the caller then renders the pattern.
+   */
+  matchRendered(ctx: ContextKeys, value: string, vs: number, ve: number): number;
 }
 
 type Part =
@@ -71,17 +78,78 @@ class ConstantTemplate implements Template {
   renderText(): string {
     return this.text;
   }
+  matchRendered(): number {
+    return -1;
+  }
+}
+
+/** Unescaped wildcard positions of an escaped pattern. */
+function wildcardPositions(pattern: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 42 || c === 63) out.push(i);
+  }
+  return out;
 }
 
 class VarTemplate implements Template {
   readonly constant = false;
   readonly keys: string[];
   readonly vars: readonly TemplateVar[];
+  /**
+   * matchRendered's plan: per part the literal text to find (undefined for a variable), and
+   * whether the last literal part ends with a `*` (`tail`: its text is then the part before it).
+   * Empty when the shape is not supported.
+   */
+  private readonly plain: (string | undefined)[] = [];
+  private readonly tailStar: boolean = false;
+  private readonly simple: boolean = true;
   constructor(private readonly parts: readonly Part[]) {
     const vars: TemplateVar[] = [];
     for (const p of parts) if (p.kind === 'var') vars.push(p.v);
     this.vars = vars;
     this.keys = [...new Set(vars.map((v) => v.key))];
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      if (p.kind === 'var') {
+        this.plain.push(undefined);
+        continue;
+      }
+      const w = wildcardPositions(p.pattern);
+      if (w.length === 0) {
+        this.plain.push(unescapeGlob(p.pattern));
+      } else if (i === parts.length - 1 && w.length === 1 && w[0] === p.pattern.length - 1 && p.pattern.charCodeAt(w[0]) === 42) {
+        this.plain.push(unescapeGlob(p.pattern.slice(0, -1)));
+        this.tailStar = true;
+      } else {
+        this.simple = false;
+        break;
+      }
+    }
+  }
+  matchRendered(ctx: ContextKeys, value: string, vs: number, ve: number): number {
+    if (!this.simple) return -1;
+    const parts = this.parts;
+    const plain = this.plain;
+    let pos = vs;
+    for (let i = 0; i < parts.length; i++) {
+      let text = plain[i];
+      if (text === undefined) {
+        const p = parts[i] as { kind: 'var'; v: TemplateVar };
+        text = singleValue(ctx, p.v.key);
+        if (text === undefined) {
+          text = p.v.def;
+          if (text === undefined) return -1;
+        }
+      }
+      const n = text.length;
+      if (n === 0) continue;
+      if (pos + n > ve || !value.startsWith(text, pos)) return 0;
+      pos += n;
+    }
+    return this.tailStar || pos === ve ? 1 : 0;
   }
   renderPattern(ctx: ContextKeys): string | undefined {
     let out = '';

@@ -111,6 +111,8 @@ interface Entry {
   nullTest: NullTest | undefined;
   /** Variables in the values that have no default (reported as missing when absent). */
   vars: TemplateVar[];
+  /** No set qualifier and not Null: a single request value goes straight to `test`. */
+  plain: boolean;
 }
 
 function entryOk(e: Entry, ctx: ContextKeys, v: string): boolean {
@@ -119,14 +121,23 @@ function entryOk(e: Entry, ctx: ContextKeys, v: string): boolean {
   return e.negated ? r === NOMATCH : r === MATCH;
 }
 
+/** Pushes the entry's keys the request lacks (its own key, and variables without a default). */
+function pushMissing(e: Entry, ctx: ContextKeys, vals: readonly string[] | undefined, missing: string[]): void {
+  if (vals === undefined) missing.push(e.name);
+  const vars = e.vars;
+  for (let i = 0; i < vars.length; i++) {
+    const v = vars[i]!;
+    if (singleValue(ctx, v.key) === undefined) missing.push(v.name);
+  }
+}
+
 function evaluateEntry(e: Entry, ctx: ContextKeys, missing: string[] | undefined): boolean {
   const vals = ctx.get(e.key);
-  if (missing !== undefined) {
-    if (vals === undefined) missing.push(e.name);
-    for (let i = 0; i < e.vars.length; i++) {
-      const v = e.vars[i]!;
-      if (singleValue(ctx, v.key) === undefined) missing.push(v.name);
-    }
+  if (missing !== undefined && (vals === undefined || e.vars.length !== 0)) pushMissing(e, ctx, vals, missing);
+  // The common case: a plain operator on a single-valued key.
+  if (e.plain && vals !== undefined && vals.length === 1) {
+    const r = e.test!(vals[0]!, ctx);
+    return r !== INVALID && (e.negated ? r === NOMATCH : r === MATCH);
   }
   if (e.nullTest !== undefined) return e.nullTest(vals !== undefined && vals.length > 0);
   const n = vals === undefined ? 0 : vals.length;
@@ -170,9 +181,17 @@ class Compiled implements CompiledConditions {
       for (let i = 0; i < n; i++) if (!evaluateEntry(entries[i]!, ctx, undefined)) return false;
       return true;
     }
-    let ok = true;
-    for (let i = 0; i < n; i++) if (!evaluateEntry(entries[i]!, ctx, missing)) ok = false;
-    return ok;
+    for (let i = 0; i < n; i++) {
+      if (evaluateEntry(entries[i]!, ctx, missing)) continue;
+      // Failed: the remaining entries only report the keys they lack (tests are pure).
+      for (let j = i + 1; j < n; j++) {
+        const e = entries[j]!;
+        const vals = ctx.get(e.key);
+        if (vals === undefined || e.vars.length !== 0) pushMissing(e, ctx, vals, missing);
+      }
+      return false;
+    }
+    return true;
   }
 }
 
@@ -242,6 +261,7 @@ export function compileConditions(raw: unknown, version: PolicyVersion): Compile
         test: undefined,
         nullTest: undefined,
         vars: [],
+        plain: op.set === NONE && op.def !== undefined,
       };
       if (op.def === undefined) {
         entry.nullTest = compileNull(values);

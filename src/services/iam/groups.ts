@@ -28,7 +28,7 @@ import { newUniqueId } from '../../accounts/ids.js';
 import type { ReadTx, WriteTx } from '../../store/types.js';
 import { encodePolicyDocument, listPage, policyError } from './common.js';
 import { isProblem, parsePolicy, policySize } from '../../policy/index.js';
-import { getUser, userKey, type UserRecord } from './state.js';
+import { getUser, userKey, userView, type UserRecord } from './state.js';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
@@ -115,16 +115,7 @@ function groupOut(g: GroupRecord): Group {
   return { Path: g.Path, GroupName: g.GroupName, GroupId: g.GroupId, Arn: g.Arn, CreateDate: new Date(g.CreateDate) };
 }
 
-function memberOut(u: UserRecord): User {
-  return {
-    Path: u.Path,
-    UserName: u.UserName,
-    UserId: u.UserId,
-    Arn: u.Arn,
-    CreateDate: new Date(u.CreateDate),
-    PermissionsBoundary: u.PermissionsBoundary,
-  };
-}
+const memberOut = (u: UserRecord): User => userView(u);
 
 async function requireGroup(ctx: HandlerContext, name: string): Promise<GroupRecord> {
   const g = await getGroup(ctx.tx, ctx.accountId, name);

@@ -29,3 +29,16 @@ export function userKey(userName: string): string {
 export async function getUser(tx: ReadTx, accountId: string, userName: string): Promise<UserRecord | undefined> {
   return tx.get<UserRecord>(accountId, KIND_USER, userKey(userName));
 }
+
+/** A user as IAM's responses show it: `Tags` only where the operation returns them (GetUser, CreateUser). */
+export function userView(u: UserRecord, opts: { tags?: boolean } = {}) {
+  return {
+    Path: u.Path,
+    UserName: u.UserName,
+    UserId: u.UserId,
+    Arn: u.Arn,
+    CreateDate: new Date(u.CreateDate),
+    PermissionsBoundary: u.PermissionsBoundary,
+    Tags: opts.tags && u.Tags && u.Tags.length ? u.Tags : undefined,
+  };
+}

@@ -21,7 +21,7 @@ import {
   listRootKeys,
   type AccessKeyRecord,
 } from '../../accounts/accounts.js';
-import { KIND_USER, KIND_USER_KEY, getUser, userKey, type UserRecord } from './state.js';
+import { KIND_USER, KIND_USER_KEY, getUser, userKey, userView, type UserRecord } from './state.js';
 import { userBlockers as groupBlockers } from './groups.js';
 import { userBlockers as policyBlockers } from './policies.js';
 import {
@@ -38,17 +38,7 @@ const USER_BLOCKERS = [groupBlockers, policyBlockers];
 const noSuchUser = (name: string) => new NoSuchEntityException(`The user with name ${name} cannot be found.`);
 
 
-function userOut(u: UserRecord) {
-  return {
-    Path: u.Path,
-    UserName: u.UserName,
-    UserId: u.UserId,
-    Arn: u.Arn,
-    CreateDate: new Date(u.CreateDate),
-    PermissionsBoundary: u.PermissionsBoundary,
-    Tags: u.Tags && u.Tags.length ? u.Tags : undefined,
-  };
-}
+const userOut = (u: UserRecord) => userView(u, { tags: true });
 
 /** The user a request names, or, when it names none, the calling user (undefined for root). */
 async function targetUser(ctx: HandlerContext, userName: string | undefined): Promise<UserRecord | undefined> {
@@ -110,7 +100,7 @@ export const userHandlers: IamHandlers = {
       filter: (u) => u.Path.startsWith(prefix),
     });
     return {
-      Users: page.items.map((e) => userOut(e.value)).map(({ Tags: _t, ...rest }) => rest),
+      Users: page.items.map((e) => userView(e.value)),
       IsTruncated: page.truncated,
       Marker: page.marker,
     };

@@ -9,6 +9,8 @@
  *   iam.policyVersion       `<policy>/<10-digit version>`    { VersionId, Document, CreateDate }
  *   iam.userAttachedPolicy  `<user>/<policy>`                { PolicyArn, PolicyName, Path }
  *   iam.policyAttachment    `<policy>/user/<user>`           reverse index { UserName, UserId, Path }
+ * In the two attachment kinds an AWS managed policy's `<policy>` is `aws:<lower-name>` (policy names
+ * cannot contain `:`, so it never meets a customer managed policy of the same name).
  * Documents are stored exactly as sent (whitespace included) and returned percent-encoded as
  * RFC 3986 requires (everything but `A-Za-z0-9-._~` escaped, as IAM does: `*` -> `%2A`, space -> `%20`).
  * botocore (CLI, boto3) decodes them; the JavaScript SDK v3 hands the encoded string to the caller.
@@ -24,10 +26,21 @@
  *   deleted v5). UpdateDate is the creation time of the most recently created version.
  * - Inline policy size is the aggregate over the user's inline policies (2048 non-whitespace characters).
  * - Attaching an already attached policy succeeds without change, as on AWS.
+ * - AWS managed policies (`arn:aws:iam::aws:policy/...`, see aws-managed.ts) are read-only: GetPolicy,
+ *   GetPolicyVersion and ListPolicyVersions show their default version only (other versions are
+ *   NoSuchEntity); they attach, detach and list like customer managed ones. Their AttachmentCount is the
+ *   caller's account's own count, computed from the account's reverse index (no count document to keep
+ *   in step). ListPolicies Scope=All lists the account's own policies first, then the AWS managed ones.
+ * - CreatePolicyVersion, DeletePolicy, DeletePolicyVersion and SetDefaultPolicyVersion on an AWS managed
+ *   policy answer AccessDenied (HTTP 403): the policy belongs to AWS's account, not the caller's, so no
+ *   principal of the account may write it. The message follows IAM's authorization denials
+ *   ("User: <arn> is not authorized to perform: iam:<Action> on resource: policy <arn> because no
+ *   resource-based policy allows the iam:<Action> action"); AWS's exact text for this case is not
+ *   documented.
  *
  * Gaps:
- * - AWS managed policies (`arn:aws:iam::aws:policy/...`) do not exist yet: ListPolicies Scope=AWS lists
- *   none and attaching one answers NoSuchEntity.
+ * - AWS managed policies under /aws-service-role/ are reserved for service-linked roles on AWS; here
+ *   they attach to users like any other.
  * - PermissionsBoundaryUsageCount is always 0 (boundaries are not counted); PolicyUsageFilter
  *   PermissionsBoundary therefore lists nothing.
  * - Groups and roles are not attachment targets yet (ListEntitiesForPolicy lists users only).
@@ -41,6 +54,7 @@ import { newUniqueId } from '../../accounts/ids.js';
 import type { ReadTx } from '../../store/types.js';
 import { parsePolicy, policySize, isProblem, type PolicyKind } from '../../policy/index.js';
 import { getUser, userKey, type UserRecord } from './state.js';
+import { awsManagedIndexAfter, getAwsManagedPolicy, isAwsManagedArn, listAwsManagedPolicies, type AwsManagedPolicy } from './aws-managed.js';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
@@ -144,19 +158,61 @@ function validate(text: string, kind: PolicyKind, entityName?: string, otherInli
 const ARN_RE = /^arn:aws:iam::(\d{12}|aws):policy(\/(?:[^/]+\/)*)([^/]+)$/;
 
 /**
- * The customer managed policy an ARN names in the caller's account, or undefined. Malformed ARNs
- * answer InvalidInput ("ARN X is not valid."), as IAM does.
+ * The managed policy an ARN names: a customer managed policy of the caller's account or an AWS managed
+ * policy (with the caller's account's AttachmentCount), else undefined. Malformed ARNs answer
+ * InvalidInput ("ARN X is not valid."), as IAM does.
  */
 async function findPolicy(tx: ReadTx, accountId: string, arn: string): Promise<PolicyRecord | undefined> {
   const m = ARN_RE.exec(arn);
   if (!m) throw new InvalidInputException(`ARN ${arn} is not valid.`);
-  if (m[1] !== accountId) return undefined; // AWS managed policies: a later item; other accounts: not visible.
+  if (m[1] === 'aws') {
+    const a = getAwsManagedPolicy(arn);
+    return a && awsRecord(a, await tx.count(accountId, KIND_POLICY_ATTACHMENT, { prefix: `${awsKey(a)}/` }));
+  }
+  if (m[1] !== accountId) return undefined; // other accounts' policies are not visible
   const p = await tx.get<PolicyRecord>(accountId, KIND_POLICY, m[3]!.toLowerCase());
   return p && p.Arn === arn ? p : undefined;
 }
 
+function awsKey(a: { PolicyName: string }): string {
+  return `aws:${a.PolicyName.toLowerCase()}`;
+}
+
+/** An AWS managed policy in the shape of a stored one (never stored). */
+function awsRecord(a: AwsManagedPolicy, attachmentCount: number): PolicyRecord {
+  return {
+    PolicyName: a.PolicyName,
+    PolicyId: a.PolicyId,
+    Arn: a.Arn,
+    Path: a.Path,
+    Description: a.Description,
+    CreateDate: a.CreateDate,
+    UpdateDate: a.UpdateDate,
+    DefaultVersionId: a.DefaultVersionId,
+    NextVersion: 0,
+    AttachmentCount: attachmentCount,
+  };
+}
+
+const isAws = (p: PolicyRecord) => isAwsManagedArn(p.Arn);
+
+/** AWS managed policies cannot be written by any principal of an account. */
+function refuseAwsWrite(ctx: HandlerContext, arn: string, action: string): void {
+  if (!isAwsManagedArn(arn)) return;
+  throw new ServiceError(
+    'AccessDenied',
+    `User: ${ctx.principal.arn} is not authorized to perform: iam:${action} on resource: policy ${arn} because no resource-based policy allows the iam:${action} action`,
+    403,
+  );
+}
+
+/** The key of a customer managed policy's own documents (iam.policy, iam.policyVersion). */
 function policyKey(p: PolicyRecord): string {
   return p.PolicyName.toLowerCase();
+}
+/** The `<policy>` part of attachment keys: customer managed `<lower-name>`, AWS managed `aws:<lower-name>`. */
+function attachKey(p: PolicyRecord): string {
+  return isAws(p) ? awsKey(p) : policyKey(p);
 }
 function versionKey(p: PolicyRecord, versionId: string): string | undefined {
   const m = /^v([1-9]\d{0,9})$/.exec(versionId);
@@ -164,6 +220,11 @@ function versionKey(p: PolicyRecord, versionId: string): string | undefined {
 }
 
 async function getVersion(tx: ReadTx, accountId: string, p: PolicyRecord, versionId: string): Promise<PolicyVersionRecord | undefined> {
+  if (isAws(p)) {
+    // Only the default version of an AWS managed policy exists here.
+    const a = versionId === p.DefaultVersionId ? getAwsManagedPolicy(p.Arn) : undefined;
+    return a && { VersionId: a.DefaultVersionId, Document: a.Document, CreateDate: a.UpdateDate };
+  }
   const k = versionKey(p, versionId);
   return k ? tx.get<PolicyVersionRecord>(accountId, KIND_POLICY_VERSION, k) : undefined;
 }
@@ -308,18 +369,53 @@ export const policyHandlers: IamHandlers = {
 
   async ListPolicies(input, ctx) {
     const scope = input.Scope ?? 'All';
-    if (scope === 'AWS') return { Policies: [], IsTruncated: false };
     const prefix = input.PathPrefix ?? '/';
-    const page = await paginate<PolicyRecord>(ctx.tx, ctx.accountId, KIND_POLICY, '', input, (p) => {
+    const keep = (p: PolicyRecord) => {
       if (!p.Path.startsWith(prefix)) return false;
       if (input.PolicyUsageFilter === 'PermissionsBoundary') return false; // boundary usage is not tracked yet
       if (input.OnlyAttached && p.AttachmentCount === 0) return false;
       return true;
-    });
-    return { Policies: page.items.map((p) => policyOut(p, 'list')), IsTruncated: page.IsTruncated, Marker: page.Marker };
+    };
+    const max = input.MaxItems ?? 100;
+    // One listing: the account's own policies first (markers: their store keys, which never contain
+    // `:`), then the AWS managed ones (markers `aws:<lower-name>`).
+    const after = input.Marker !== undefined ? decodeMarker(input.Marker) : undefined;
+    const inAwsPart = after !== undefined && after.startsWith('aws:');
+    if (after !== undefined && (inAwsPart ? scope === 'Local' : scope === 'AWS')) {
+      throw new ServiceError('ValidationError', 'Invalid Marker.', 400);
+    }
+    const out: PolicyRecord[] = [];
+    if (scope !== 'AWS' && !inAwsPart) {
+      const page = await paginate<PolicyRecord>(ctx.tx, ctx.accountId, KIND_POLICY, '', { Marker: input.Marker, MaxItems: max }, keep);
+      if (page.IsTruncated || scope === 'Local') {
+        return { Policies: page.items.map((p) => policyOut(p, 'list')), IsTruncated: page.IsTruncated, Marker: page.Marker };
+      }
+      out.push(...page.items);
+    }
+    const counts = new Map<string, number>();
+    for (const e of await ctx.tx.list<PolicyAttachmentRecord>(ctx.accountId, KIND_POLICY_ATTACHMENT, { prefix: 'aws:' })) {
+      const k = e.key.slice(0, e.key.indexOf('/'));
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const all = listAwsManagedPolicies();
+    let marker: string | undefined;
+    for (let i = inAwsPart ? awsManagedIndexAfter(after!.slice(4)) : 0; i < all.length; i++) {
+      const a = all[i]!;
+      const rec = awsRecord(a, counts.get(awsKey(a)) ?? 0);
+      if (!keep(rec)) continue;
+      if (out.length === max) {
+        // A full page with more to come: the marker is the last item's (a local key or `aws:<name>`).
+        const last = out[out.length - 1]!;
+        marker = encodeMarker(isAws(last) ? awsKey(last) : policyKey(last));
+        break;
+      }
+      out.push(rec);
+    }
+    return { Policies: out.map((p) => policyOut(p, 'list')), IsTruncated: marker !== undefined, Marker: marker };
   },
 
   async DeletePolicy(input, ctx) {
+    refuseAwsWrite(ctx, input.PolicyArn, 'DeletePolicy');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
     if (p.AttachmentCount > 0) throw new DeleteConflictException('Cannot delete a policy attached to entities.');
@@ -336,6 +432,7 @@ export const policyHandlers: IamHandlers = {
   // --- versions ---------------------------------------------------------------------------
 
   async CreatePolicyVersion(input, ctx) {
+    refuseAwsWrite(ctx, input.PolicyArn, 'CreatePolicyVersion');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
     validate(input.PolicyDocument, 'managed');
@@ -376,7 +473,10 @@ export const policyHandlers: IamHandlers = {
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
     // At most 5 versions: list them all, newest first as IAM does, then page over that list.
-    const all = (await ctx.tx.list<PolicyVersionRecord>(ctx.accountId, KIND_POLICY_VERSION, { prefix: `${policyKey(p)}/` })).reverse();
+    const aws = isAws(p) ? await getVersion(ctx.tx, ctx.accountId, p, p.DefaultVersionId) : undefined;
+    const all = aws
+      ? [{ key: `${awsKey(p)}/${aws.VersionId}`, value: aws }]
+      : (await ctx.tx.list<PolicyVersionRecord>(ctx.accountId, KIND_POLICY_VERSION, { prefix: `${policyKey(p)}/` })).reverse();
     let start = 0;
     if (input.Marker !== undefined) {
       const after = decodeMarker(input.Marker);
@@ -399,6 +499,7 @@ export const policyHandlers: IamHandlers = {
   },
 
   async DeletePolicyVersion(input, ctx) {
+    refuseAwsWrite(ctx, input.PolicyArn, 'DeletePolicyVersion');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     const v = p && (await getVersion(ctx.tx, ctx.accountId, p, input.VersionId));
     if (!p || !v) throw versionNotFound(input.PolicyArn, input.VersionId);
@@ -407,6 +508,7 @@ export const policyHandlers: IamHandlers = {
   },
 
   async SetDefaultPolicyVersion(input, ctx) {
+    refuseAwsWrite(ctx, input.PolicyArn, 'SetDefaultPolicyVersion');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     const v = p && (await getVersion(ctx.tx, ctx.accountId, p, input.VersionId));
     if (!p || !v) throw versionNotFound(input.PolicyArn, input.VersionId);
@@ -422,7 +524,7 @@ export const policyHandlers: IamHandlers = {
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw new NoSuchEntityException(`Policy ${input.PolicyArn} does not exist or is not attachable.`);
     const prefix = `${userKey(u.UserName)}/`;
-    const key = prefix + policyKey(p);
+    const key = prefix + attachKey(p);
     if (await ctx.tx.get(ctx.accountId, KIND_USER_ATTACHED, key)) return; // already attached: no change
     if ((await ctx.tx.count(ctx.accountId, KIND_USER_ATTACHED, { prefix })) >= MAX_USER_ATTACHMENTS) {
       throw new LimitExceededException(`Cannot exceed quota for PoliciesPerUser: ${MAX_USER_ATTACHMENTS}`);
@@ -430,19 +532,22 @@ export const policyHandlers: IamHandlers = {
     const att: UserAttachmentRecord = { PolicyArn: p.Arn, PolicyName: p.PolicyName, Path: p.Path };
     await ctx.tx.put(ctx.accountId, KIND_USER_ATTACHED, key, att);
     const rev: PolicyAttachmentRecord = { UserName: u.UserName, UserId: u.UserId, Path: u.Path };
-    await ctx.tx.put(ctx.accountId, KIND_POLICY_ATTACHMENT, `${policyKey(p)}/user/${userKey(u.UserName)}`, rev);
-    await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: p.AttachmentCount + 1 });
+    await ctx.tx.put(ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/user/${userKey(u.UserName)}`, rev);
+    // AWS managed policies' counts are computed from the reverse index (findPolicy).
+    if (!isAws(p)) await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: p.AttachmentCount + 1 });
   },
 
   async DetachUserPolicy(input, ctx) {
     const u = await requireUser(ctx, input.UserName);
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
-    if (!(await ctx.tx.delete(ctx.accountId, KIND_USER_ATTACHED, `${userKey(u.UserName)}/${policyKey(p)}`))) {
+    if (!(await ctx.tx.delete(ctx.accountId, KIND_USER_ATTACHED, `${userKey(u.UserName)}/${attachKey(p)}`))) {
       throw policyNotFound(input.PolicyArn);
     }
-    await ctx.tx.delete(ctx.accountId, KIND_POLICY_ATTACHMENT, `${policyKey(p)}/user/${userKey(u.UserName)}`);
-    await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: Math.max(0, p.AttachmentCount - 1) });
+    await ctx.tx.delete(ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/user/${userKey(u.UserName)}`);
+    if (!isAws(p)) {
+      await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: Math.max(0, p.AttachmentCount - 1) });
+    }
   },
 
   async ListAttachedUserPolicies(input, ctx) {
@@ -466,7 +571,7 @@ export const policyHandlers: IamHandlers = {
     const boundaryOnly = input.PolicyUsageFilter === 'PermissionsBoundary';
     if (!wantUsers || boundaryOnly) return { PolicyGroups: [], PolicyUsers: [], PolicyRoles: [], IsTruncated: false };
     const prefix = input.PathPrefix ?? '/';
-    const page = await paginate<PolicyAttachmentRecord>(ctx.tx, ctx.accountId, KIND_POLICY_ATTACHMENT, `${policyKey(p)}/user/`, input, (a) =>
+    const page = await paginate<PolicyAttachmentRecord>(ctx.tx, ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/user/`, input, (a) =>
       a.Path.startsWith(prefix),
     );
     return {

@@ -41,7 +41,10 @@ export interface GatewayOptions {
 class BodyTooLarge extends Error {}
 
 /** Operations that only read: they run in a read transaction. */
-const READ_ONLY = /^(Get|List|Describe|Head|Simulate|Decode|Lookup|Search|Select)/;
+const READ_ONLY_PREFIX = /^(Get|List|Describe|Head|Simulate|Decode|Lookup|Search|Select)/;
+/** Named like reads but they create state (temporary credentials are stored). */
+const WRITES_DESPITE_NAME = new Set(['GetSessionToken', 'GetFederationToken']);
+const isReadOnly = (operation: string) => READ_ONLY_PREFIX.test(operation) && !WRITES_DESPITE_NAME.has(operation);
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -259,7 +262,7 @@ export class Gateway {
         });
       };
       // Read-only operations run in a read transaction (a handler that tried to write would fail).
-      const output = !resolved || READ_ONLY.test(resolved.name)
+      const output = !resolved || isReadOnly(resolved.name)
         ? await this.opts.store.read((tx) => run(tx as HandlerContext['tx']))
         : await this.opts.store.write(run);
       return { response: svc.codec.serializeOutput(model, resolved!, output ?? undefined, rctx) };

@@ -34,6 +34,10 @@ export interface AccessKeyRecord {
   /** Temporary credentials only. */
   sessionToken?: string;
   expiration?: string;
+  /** Temporary credentials only: which STS operation issued them. */
+  issuedBy?: 'GetSessionToken' | 'AssumeRole' | 'GetFederationToken';
+  /** Temporary credentials only: whether the session was authenticated with MFA. */
+  mfaAuthenticated?: boolean;
 }
 
 export interface NewCredentials {

@@ -236,7 +236,7 @@ export class Gateway {
       const resolved = op;
       const authInfo = info;
       const run = async (tx: HandlerContext['tx']) => {
-        const { principal, payload } = await this.authenticate(tx, signed, authInfo, body, ctx.receivedAt);
+        const { principal, payload } = await this.authenticate(svc.id, tx, signed, authInfo, body, ctx.receivedAt);
         ctx.principal = principal;
         if (svc.id === 's3') verifyS3PayloadIntegrity(headers, payload);
         if (!resolved) throw opError;
@@ -280,6 +280,7 @@ export class Gateway {
 
   /** SigV4: resolves the key, checks its state, verifies the signature and the payload. */
   private async authenticate(
+    serviceId: string,
     tx: ReadTx,
     signed: SignedRequest,
     info: AuthInfo,
@@ -298,6 +299,10 @@ export class Gateway {
       const token = info.sessionToken !== undefined ? { token: info.sessionToken } : undefined;
       if (rec.sessionToken !== info.sessionToken) throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.', token);
       if (rec.expiration && Date.parse(rec.expiration) <= now.getTime()) throw new AuthFailure('token-expired', 'The security token included in the request is expired', token);
+      // GetSessionToken credentials without MFA cannot call IAM: IAM answers as for an invalid token.
+      if (serviceId === 'iam' && rec.issuedBy === 'GetSessionToken' && !rec.mfaAuthenticated) {
+        throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.', token);
+      }
     }
     if (hexSha) checkPayloadHash(info, body);
     const payload = sha !== undefined && sha.startsWith('STREAMING-') ? decodeRequestBody(signed, info, rec.secretAccessKey, body) : body;

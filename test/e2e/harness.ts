@@ -2,6 +2,7 @@
  * End-to-end test harness: one in-process Nimbus per test file (in-memory store, injectable
  * clock), plus helpers to run the real AWS CLI v2 and boto3 against it.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,4 +147,15 @@ export async function runBoto3(s: TestServer, code: string, creds: Creds = s.roo
     }
   }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+/** Asserts an SDK call rejects with this error name, HTTP status and message (exact, or a pattern). */
+export async function rejectsWith(p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> {
+  await assert.rejects(p, (e: any) => {
+    assert.equal(e.name, name);
+    assert.equal(e.$metadata?.httpStatusCode, status);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    return true;
+  });
 }

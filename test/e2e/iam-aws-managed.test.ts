@@ -23,7 +23,7 @@ import {
   DeleteUserCommand,
   type Policy,
 } from '@aws-sdk/client-iam';
-import { startTestServer, sdkConfig, type TestServer } from './harness.js';
+import { startTestServer, sdkConfig, type TestServer, rejectsWith } from './harness.js';
 import { identityPolicyDocuments } from '../../src/services/iam/policies.js';
 import { getAwsManagedPolicy, listAwsManagedPolicies } from '../../src/services/iam/aws-managed.js';
 
@@ -38,15 +38,7 @@ after(async () => {
   await s.close();
 });
 
-async function rejects(p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: any) => {
-    assert.equal(e.name, name);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
+const rejects = rejectsWith;
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const READONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';

@@ -28,7 +28,7 @@ import {
   ListAttachedUserPoliciesCommand,
   ListEntitiesForPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { startTestServer, sdkConfig, requireClient, runAwsCli, type TestServer } from './harness.js';
+import { startTestServer, sdkConfig, requireClient, runAwsCli, type TestServer, rejectsWith } from './harness.js';
 import { identityPolicyDocuments, userBlockers } from '../../src/services/iam/policies.js';
 import { getUser } from '../../src/services/iam/state.js';
 
@@ -43,16 +43,7 @@ after(async () => {
   await s.close();
 });
 
-/** Asserts an SDK rejection's code, HTTP status and message. */
-async function rejects(p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: any) => {
-    assert.equal(e.name, name);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
+const rejects = rejectsWith;
 
 const doc = (action: string, resource = '*') =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] });

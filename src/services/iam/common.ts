@@ -4,7 +4,7 @@
  */
 import type { Entry, ReadTx } from '../../store/types.js';
 import { ServiceError } from '../../gateway/errors.js';
-import { LimitExceededException, MalformedPolicyDocumentException } from '../../generated/iam.js';
+import { InvalidInputException, LimitExceededException, MalformedPolicyDocumentException } from '../../generated/iam.js';
 
 
 export function encodeMarker(key: string): string {
@@ -70,3 +70,56 @@ export async function listPage<T>(
   };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Tags, as every taggable IAM entity keeps them: keys unique case-insensitively, at most 50.
+
+export interface IamTag {
+  Key: string;
+  Value: string;
+}
+
+export const TAGS_PER_ENTITY = 50;
+
+export function checkDuplicateTags(tags: { Key: string }[]): void {
+  const seen = new Set<string>();
+  for (const t of tags) {
+    const k = t.Key.toLowerCase();
+    if (seen.has(k)) throw new InvalidInputException('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+    seen.add(k);
+  }
+}
+
+/** Tag<Entity>: added tags overwrite the value of an existing key (matched case-insensitively). */
+export function mergeTags(existing: IamTag[] | undefined, added: IamTag[], quotaName: string): IamTag[] {
+  checkDuplicateTags(added);
+  const tags = [...(existing ?? [])];
+  for (const t of added) {
+    const i = tags.findIndex((x) => x.Key.toLowerCase() === t.Key.toLowerCase());
+    if (i >= 0) tags[i] = { Key: t.Key, Value: t.Value };
+    else tags.push({ Key: t.Key, Value: t.Value });
+  }
+  if (tags.length > TAGS_PER_ENTITY) throw new LimitExceededException(`Cannot exceed quota for ${quotaName}: ${TAGS_PER_ENTITY}`);
+  return tags;
+}
+
+/** Untag<Entity>: keys are matched case-insensitively. */
+export function removeTags(existing: IamTag[] | undefined, keys: string[]): IamTag[] {
+  const drop = new Set(keys.map((k) => k.toLowerCase()));
+  return (existing ?? []).filter((t) => !drop.has(t.Key.toLowerCase()));
+}
+
+/** List<Entity>Tags: one page, the marker naming the last key returned. */
+export function tagPage(tags: IamTag[] | undefined, input: { Marker?: string; MaxItems?: number }) {
+  const all = tags ?? [];
+  const max = input.MaxItems ?? 100;
+  let start = 0;
+  if (input.Marker !== undefined) {
+    const after = decodeMarker(input.Marker).toLowerCase();
+    const i = all.findIndex((t) => t.Key.toLowerCase() === after);
+    start = i >= 0 ? i + 1 : all.length;
+  }
+  const slice = all.slice(start, start + max);
+  const truncated = start + max < all.length;
+  return { Tags: slice, IsTruncated: truncated, Marker: truncated ? encodeMarker(slice[slice.length - 1]!.Key) : undefined };
+}

@@ -34,19 +34,17 @@ import type { AttachedPermissionsBoundary, IamHandlers, Role, Tag } from '../../
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
-  InvalidInputException,
   LimitExceededException,
   NoSuchEntityException,
 } from '../../generated/iam.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { type InlinePolicyRecord } from './groups.js';
-import { decodeMarker, encodeMarker, encodePolicyDocument, listPage, policyError } from './common.js';
+import { checkDuplicateTags, encodePolicyDocument, listPage, mergeTags, policyError, removeTags, tagPage } from './common.js';
 
 export const KIND_ROLE = 'iam.role';
 export const KIND_ROLE_POLICY = 'iam.rolePolicy';
 
 export const ROLES_PER_ACCOUNT = 1000;
-export const TAGS_PER_ROLE = 50;
 export const DEFAULT_MAX_SESSION_DURATION = 3600;
 
 export interface RoleRecord {
@@ -113,14 +111,6 @@ function checkTrust(doc: string): void {
   if (isProblem(parsed)) throw policyError(parsed);
 }
 
-function checkDuplicateTags(tags: { Key: string }[]): void {
-  const seen = new Set<string>();
-  for (const t of tags) {
-    const k = t.Key.toLowerCase();
-    if (seen.has(k)) throw new InvalidInputException('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
-    seen.add(k);
-  }
-}
 
 async function putRole(ctx: HandlerContext, r: RoleRecord): Promise<void> {
   await ctx.tx.put(ctx.accountId, KIND_ROLE, roleKey(r.RoleName), r);
@@ -242,41 +232,18 @@ export const roleHandlers: IamHandlers = {
 
   async TagRole(input, ctx) {
     const r = await requireRole(ctx, input.RoleName);
-    checkDuplicateTags(input.Tags);
-    const tags = [...(r.Tags ?? [])];
-    for (const t of input.Tags) {
-      const i = tags.findIndex((x) => x.Key.toLowerCase() === t.Key.toLowerCase());
-      if (i >= 0) tags[i] = { Key: t.Key, Value: t.Value };
-      else tags.push({ Key: t.Key, Value: t.Value });
-    }
-    if (tags.length > TAGS_PER_ROLE) throw new LimitExceededException(`Cannot exceed quota for TagsPerRole: ${TAGS_PER_ROLE}`);
-    r.Tags = tags;
+    r.Tags = mergeTags(r.Tags, input.Tags, 'TagsPerRole');
     await putRole(ctx, r);
   },
 
   async UntagRole(input, ctx) {
     const r = await requireRole(ctx, input.RoleName);
-    const drop = new Set(input.TagKeys.map((k) => k.toLowerCase()));
-    r.Tags = (r.Tags ?? []).filter((t) => !drop.has(t.Key.toLowerCase()));
+    r.Tags = removeTags(r.Tags, input.TagKeys);
     await putRole(ctx, r);
   },
 
   async ListRoleTags(input, ctx) {
     const r = await requireRole(ctx, input.RoleName);
-    const tags = r.Tags ?? [];
-    const max = input.MaxItems ?? 100;
-    let start = 0;
-    if (input.Marker !== undefined) {
-      const after = decodeMarker(input.Marker).toLowerCase();
-      const i = tags.findIndex((t) => t.Key.toLowerCase() === after);
-      start = i >= 0 ? i + 1 : tags.length;
-    }
-    const slice = tags.slice(start, start + max);
-    const truncated = start + max < tags.length;
-    return {
-      Tags: slice,
-      IsTruncated: truncated,
-      Marker: truncated ? encodeMarker(slice[slice.length - 1]!.Key) : undefined,
-    };
+    return tagPage(r.Tags, input);
   },
 };

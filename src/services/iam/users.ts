@@ -9,7 +9,7 @@
  * - At most 2 access keys per user (`LimitExceeded`, "Cannot exceed quota for AccessKeysPerUser: 2").
  * - DeleteUser refuses while the user still has access keys (`DeleteConflict`), as AWS does.
  */
-import { listPage } from './common.js';
+import { checkDuplicateTags, listPage, mergeTags, removeTags, tagPage } from './common.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { newUniqueId } from '../../accounts/ids.js';
@@ -58,6 +58,7 @@ function keyMetadata(k: AccessKeyRecord, userName?: string) {
 
 export const userHandlers: IamHandlers = {
   async CreateUser(input, ctx) {
+    if (input.Tags) checkDuplicateTags(input.Tags);
     const path = input.Path ?? '/';
     const user: UserRecord = {
       UserName: input.UserName,
@@ -163,5 +164,25 @@ export const userHandlers: IamHandlers = {
     if (!rec || !owned) throw new NoSuchEntityException(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
     await deleteAccessKeyRecord(ctx.tx, rec);
     if (u) await ctx.tx.delete(ctx.accountId, KIND_USER_KEY, `${userKey(u.UserName)}/${rec.accessKeyId}`);
+  },
+
+  async TagUser(input, ctx) {
+    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
+    if (!u) throw noSuchUser(input.UserName);
+    u.Tags = mergeTags(u.Tags, input.Tags, 'TagsPerUser');
+    await ctx.tx.put(ctx.accountId, KIND_USER, userKey(u.UserName), u);
+  },
+
+  async UntagUser(input, ctx) {
+    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
+    if (!u) throw noSuchUser(input.UserName);
+    u.Tags = removeTags(u.Tags, input.TagKeys);
+    await ctx.tx.put(ctx.accountId, KIND_USER, userKey(u.UserName), u);
+  },
+
+  async ListUserTags(input, ctx) {
+    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
+    if (!u) throw noSuchUser(input.UserName);
+    return tagPage(u.Tags, input);
   },
 };

@@ -6,10 +6,14 @@ import { userHandlers } from './users.js';
 import { groupHandlers } from './groups.js';
 import { roleHandlers } from './roles.js';
 import { policyHandlers } from './policies.js';
+import { accountHandlers } from './account.js';
+import { instanceProfileHandlers } from './instance-profiles.js';
 
 export const iamHandlers: IamHandlers = {
   ...userHandlers,
   ...groupHandlers,
   ...roleHandlers,
   ...policyHandlers,
+  ...accountHandlers,
+  ...instanceProfileHandlers,
 };

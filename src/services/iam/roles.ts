@@ -40,6 +40,7 @@ import {
 import type { HandlerContext } from '../../gateway/context.js';
 import { type InlinePolicyRecord } from './groups.js';
 import { checkDuplicateTags, encodePolicyDocument, listPage, mergeTags, policyError, removeTags, tagPage } from './common.js';
+import { roleBlockers as instanceProfileBlockers } from './instance-profiles.js';
 
 export const KIND_ROLE = 'iam.role';
 export const KIND_ROLE_POLICY = 'iam.rolePolicy';
@@ -79,9 +80,10 @@ export async function rolePolicyDocuments(tx: ReadTx, accountId: string, roleNam
 
 // ---------------------------------------------------------------------------------------------
 
-type RoleView = 'create' | 'get' | 'list';
+export type RoleView = 'create' | 'get' | 'list';
 
-function roleOut(r: RoleRecord, view: RoleView): Role {
+/** A role as CreateRole, GetRole (and instance profiles) or ListRoles show it. */
+export function roleOut(r: RoleRecord, view: RoleView): Role {
   const out: Role = {
     Path: r.Path,
     RoleName: r.RoleName,
@@ -186,6 +188,8 @@ export const roleHandlers: IamHandlers = {
     if ((await ctx.tx.count(ctx.accountId, KIND_ROLE_POLICY, { prefix: `${k}/` })) > 0) {
       throw new DeleteConflictException('Cannot delete entity, must delete policies first.');
     }
+    const inProfile = await instanceProfileBlockers(ctx.tx, ctx.accountId, r.RoleName);
+    if (inProfile) throw new DeleteConflictException(inProfile);
     await ctx.tx.delete(ctx.accountId, KIND_ROLE, k);
   },
 

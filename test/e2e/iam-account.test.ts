@@ -18,7 +18,7 @@ import {
   CreateGroupCommand,
   DeleteGroupCommand,
 } from '@aws-sdk/client-iam';
-import { startTestServer, sdkConfig, requireClient, runAwsCli, type TestServer, type Creds } from './harness.js';
+import { startTestServer, sdkConfig, requireClient, runAwsCli, type TestServer, type Creds, rejectsWith } from './harness.js';
 import { createAccount } from '../../src/accounts/accounts.js';
 import { getPasswordPolicy } from '../../src/services/iam/account.js';
 
@@ -38,15 +38,7 @@ after(async () => {
   await s.close();
 });
 
-async function rejects(p: Promise<unknown>, name: string, status: number, message?: string | RegExp) {
-  await assert.rejects(p, (e: any) => {
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
+const rejects = rejectsWith;
 
 const aliases = async (c: IAMClient) => (await c.send(new ListAccountAliasesCommand({}))).AccountAliases;
 

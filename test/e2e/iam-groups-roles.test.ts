@@ -39,7 +39,7 @@ import {
   paginateGetGroup,
   paginateListRoles,
 } from '@aws-sdk/client-iam';
-import { startTestServer, sdkConfig, requireClient, runAwsCli, type TestServer } from './harness.js';
+import { startTestServer, sdkConfig, requireClient, runAwsCli, type TestServer, rejectsWith } from './harness.js';
 import { getRole } from '../../src/services/iam/roles.js';
 import { groupsOfUser, groupPolicyDocuments, userBlockers } from '../../src/services/iam/groups.js';
 
@@ -62,16 +62,7 @@ const S3_READ = JSON.stringify({
   Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: '*' }],
 });
 
-/** Asserts an SDK rejection's code, HTTP status and (optionally) exact message. */
-async function rejects(p: Promise<unknown>, name: string, status: number, message?: string | RegExp) {
-  await assert.rejects(p, (e: any) => {
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
+const rejects = rejectsWith;
 
 test('groups: create, get, list by path, update, delete; AWS errors', async () => {
   const created = (await iam.send(new CreateGroupCommand({ GroupName: 'Devs', Path: '/eng/' }))).Group!;

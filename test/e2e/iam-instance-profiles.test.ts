@@ -20,7 +20,7 @@ import {
   UntagInstanceProfileCommand,
   ListInstanceProfileTagsCommand,
 } from '@aws-sdk/client-iam';
-import { startTestServer, sdkConfig, type TestServer } from './harness.js';
+import { startTestServer, sdkConfig, rejectsWith, type TestServer } from './harness.js';
 import { roleBlockers } from '../../src/services/iam/instance-profiles.js';
 
 let s: TestServer;
@@ -39,15 +39,7 @@ const TRUST = JSON.stringify({
 });
 const ROLES_FIRST = 'Cannot delete entity, must remove roles from instance profile first.';
 
-/** Asserts an SDK rejection's code, HTTP status and exact message. */
-async function rejects(p: Promise<unknown>, name: string, status: number, message: string) {
-  await assert.rejects(p, (e: any) => {
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
+const rejects = rejectsWith;
 
 test('create, get, list and delete an instance profile; duplicates and missing profiles get AWS errors', async () => {
   const created = (

@@ -293,6 +293,13 @@ export async function identityPolicyDocuments(
   return out;
 }
 
+/** The default version's document of a managed policy (customer or AWS), or undefined if it is gone. */
+export async function managedPolicyDocument(tx: ReadTx, accountId: string, arn: string): Promise<string | undefined> {
+  const p = await findPolicy(tx, accountId, arn).catch(() => undefined);
+  if (!p) return undefined;
+  return (await getVersion(tx, accountId, p, p.DefaultVersionId))?.Document;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Handlers
 

@@ -9,6 +9,7 @@ import { openStore } from './store/open.js';
 import { systemClock, type Clock } from './clock.js';
 import { jsonLogger, type Logger } from './gateway/log.js';
 import { Gateway } from './gateway/pipeline.js';
+import { ensureMessageKey } from './authz/secrets.js';
 import { ensureDefaultAccount, type AccessKeyRecord, type AccountRecord, type NewCredentials } from './accounts/accounts.js';
 
 export interface NimbusOptions {
@@ -46,8 +47,11 @@ export async function startNimbus(opts: NimbusOptions = {}): Promise<NimbusServe
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger();
   const store = opts.store ?? (await openStore({ dataDir: opts.dataDir, inMemory: opts.inMemory }));
-  const { account, rootKeys, created } = await store.write((tx) => ensureDefaultAccount(tx, clock.now(), opts.seed));
-  const gateway = new Gateway({ store, clock, logger, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY });
+  const { account, rootKeys, created, messageKey } = await store.write(async (tx) => ({
+    ...(await ensureDefaultAccount(tx, clock.now(), opts.seed)),
+    messageKey: await ensureMessageKey(tx),
+  }));
+  const gateway = new Gateway({ store, clock, logger, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY, messageKey });
   // Responses not yet sent. On shutdown they (and any request still arriving on an open keep-alive
   // connection) answer with `Connection: close`, so that clients' pooled connections close once
   // their last response is out; otherwise server.close() waits for the clients' idle sockets.

@@ -38,6 +38,8 @@ export interface AccessKeyRecord {
   issuedBy?: 'GetSessionToken' | 'AssumeRole' | 'GetFederationToken';
   /** Temporary credentials only: whether the session was authenticated with MFA. */
   mfaAuthenticated?: boolean;
+  /** Temporary credentials only: when the MFA code was checked (ISO 8601), for aws:MultiFactorAuthAge. */
+  mfaAuthenticatedAt?: string;
 }
 
 export interface NewCredentials {

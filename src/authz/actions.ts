@@ -48,7 +48,9 @@ const ACTION_OVERRIDES: Record<string, Record<string, string>> = {};
 /** Operations AWS never authorizes (anyone holding valid credentials may call them). */
 export const UNAUTHORIZED_OPERATIONS: Record<string, ReadonlySet<string>> = {
   // "No permissions are required to perform this operation" (STS API Reference, GetCallerIdentity).
-  sts: new Set(['GetCallerIdentity']),
+  // IAM User Guide, "Permissions for GetSessionToken": "No permissions are required for a user to get
+  // a session token ... You cannot use policies to control authentication operations."
+  sts: new Set(['GetCallerIdentity', 'GetSessionToken']),
 };
 
 const cache = new Map<string, ServiceAuthz>();

@@ -5,12 +5,12 @@
  *   -> resolve operation + parse + validate (model-driven) -> [authorize] -> handler (one transaction)
  *   -> serialize -> log
  *
- * Throttling and authorization are hooks filled by later issues; authentication, parsing,
- * serialization and logging happen here and only here. Handlers never parse bytes, build XML/JSON,
- * read the clock or check permissions.
+ * Throttling is a hook filled by a later issue; authentication, parsing, authorization
+ * (src/authz/authorizer.ts), serialization and logging happen here and only here. Handlers never
+ * parse bytes, build XML/JSON, read the clock or check permissions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Store, ReadTx } from '../store/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from './log.js';
@@ -23,6 +23,8 @@ import { parseAuth, verifySignature, checkPayloadHash, sha256Hex } from '../auth
 import { decodeRequestBody, verifyS3PayloadIntegrity } from '../auth/body.js';
 import { authErrorFor } from '../auth/errors.js';
 import { CredentialCache } from '../auth/credential-cache.js';
+import { Authorizer } from '../authz/authorizer.js';
+import type { AccessKeyRecord } from '../accounts/accounts.js';
 import { ServiceError, isServiceError, internalError } from './errors.js';
 import { detectService } from './detect.js';
 import type { ServiceDef } from './services.js';
@@ -36,6 +38,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Seals EC2's encoded authorization failure messages (src/authz/secrets.ts); random if absent. */
+  messageKey?: Uint8Array;
 }
 
 class BodyTooLarge extends Error {}
@@ -106,9 +110,13 @@ function tooLarge(svc: ServiceDef, limit: number): ServiceError {
 
 export class Gateway {
   private readonly credentials: CredentialCache;
+  readonly authorizer: Authorizer;
+  private readonly messageKey: Uint8Array;
 
   constructor(private readonly opts: GatewayOptions) {
     this.credentials = new CredentialCache(opts.store);
+    this.authorizer = new Authorizer(opts.store);
+    this.messageKey = opts.messageKey ?? randomBytes(32);
   }
 
   /** Counts requests in flight, for graceful shutdown. */
@@ -120,7 +128,8 @@ export class Gateway {
     const ctx: RequestContext = {
       requestId: randomUUID(),
       receivedAt: this.opts.clock.now(),
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; aws:SourceIp is the IPv4 address.
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
       region: DEFAULT_REGION,
     };
     let response: WireResponse;
@@ -236,7 +245,7 @@ export class Gateway {
       const resolved = op;
       const authInfo = info;
       const run = async (tx: HandlerContext['tx']) => {
-        const { principal, payload } = await this.authenticate(svc.id, tx, signed, authInfo, body, ctx.receivedAt);
+        const { principal, payload, key } = await this.authenticate(svc.id, tx, signed, authInfo, body, ctx.receivedAt);
         ctx.principal = principal;
         if (svc.id === 's3') verifyS3PayloadIntegrity(headers, payload);
         if (!resolved) throw opError;
@@ -245,7 +254,20 @@ export class Gateway {
         const input = svc.codec.parseInput(wire, model, resolved);
         if (svc.validation !== 'none') validateInput(model, resolved, input, svc.validation);
 
-        // Throttling and authorization hooks: filled by the throttling and policy-engine issues.
+        // Throttling hook: filled by the throttling issue.
+
+        // Authorization: the caller's policies decide, before the operation looks at any state.
+        await this.authorizer.authorize({
+          tx,
+          requestId: ctx.requestId,
+          serviceId: svc.id,
+          operation: resolved.name,
+          input: input as Record<string, unknown>,
+          principal,
+          key,
+          facts: { now: ctx.receivedAt, sourceIp: ctx.sourceIp, secureTransport: false, region: ctx.region },
+          messageKey: this.messageKey,
+        });
 
         const handler = svc.handlers[resolved.name];
         if (!handler) {
@@ -286,7 +308,7 @@ export class Gateway {
     info: AuthInfo,
     body: Buffer,
     now: Date,
-  ): Promise<{ principal: Principal; payload: Buffer }> {
+  ): Promise<{ principal: Principal; payload: Buffer; key: AccessKeyRecord }> {
     const found = await this.credentials.lookup(tx, info.accessKeyId);
     if (!found) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.', { accessKeyId: info.accessKeyId });
     const { rec, principal } = found;
@@ -306,6 +328,6 @@ export class Gateway {
     }
     if (hexSha) checkPayloadHash(info, body);
     const payload = sha !== undefined && sha.startsWith('STREAMING-') ? decodeRequestBody(signed, info, rec.secretAccessKey, body) : body;
-    return { principal, payload };
+    return { principal, payload, key: rec };
   }
 }

@@ -172,10 +172,10 @@ test('malformed and unknown queries get AWS errors', async () => {
 test('an operation in the model but not implemented answers NotImplemented naming it', async () => {
   const control = await new IAMClient(sdkConfig(s)).send(new ListUsersCommand({ MaxItems: 5 }));
   assert.equal(control.IsTruncated, false);
-  const r = await send(await sign({ service: 'iam', headers: FORM, body: 'Action=ListVirtualMFADevices&Version=2010-05-08' }));
+  const r = await send(await sign({ service: 'iam', headers: FORM, body: 'Action=ListOrganizationsFeatures&Version=2010-05-08' }));
   assert.equal(r.status, 501);
   assert.equal(code(r.text), 'NotImplemented');
-  assert.match(r.text, /ListVirtualMFADevices/);
+  assert.match(r.text, /ListOrganizationsFeatures/);
 });
 
 test('GET /_nimbus/health answers', async () => {

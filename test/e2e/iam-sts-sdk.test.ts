@@ -13,10 +13,12 @@ import {
   CreateAccessKeyCommand,
   ListAccessKeysCommand,
   DeleteAccessKeyCommand,
+  PutUserPolicyCommand,
+  DeleteUserPolicyCommand,
   paginateListUsers,
 } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { startTestServer, sdkConfig, type TestServer } from './harness.js';
+import { startTestServer, sdkConfig, rejectsWith, type TestServer } from './harness.js';
 
 let s: TestServer;
 before(async () => {
@@ -104,8 +106,25 @@ test("a user's access keys: create, authenticate as the user, list, limit of 2, 
   assert.equal(id.Account, s.accountId);
   assert.match(id.UserId!, /^AIDA/);
 
-  // A user may call IAM with its own keys (permissions arrive with the policy engine).
+  // A user without any policy may call nothing but GetCallerIdentity.
   const bobIam = new IAMClient(sdkConfig(s, asBob));
+  await rejectsWith(
+    bobIam.send(new GetUserCommand({})),
+    'AccessDenied',
+    403,
+    `User: arn:aws:iam::${s.accountId}:user/bob is not authorized to perform: iam:GetUser on resource: arn:aws:iam::${s.accountId}:user/bob because no identity-based policy allows the iam:GetUser action`,
+  );
+  // The usual self-service policy: a user manages its own keys (${aws:username}).
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: 'bob',
+      PolicyName: 'self',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['iam:GetUser', 'iam:*AccessKey*'], Resource: 'arn:aws:iam::*:user/${aws:username}' }],
+      }),
+    }),
+  );
   const me = await bobIam.send(new GetUserCommand({}));
   assert.equal(me.User?.UserName, 'bob');
   const k2 = (await bobIam.send(new CreateAccessKeyCommand({}))).AccessKey!;
@@ -130,6 +149,7 @@ test("a user's access keys: create, authenticate as the user, list, limit of 2, 
   });
   await assert.rejects(iam.send(new DeleteAccessKeyCommand({ UserName: 'bob', AccessKeyId: k1.AccessKeyId! })), { name: 'NoSuchEntityException' });
   await iam.send(new DeleteAccessKeyCommand({ UserName: 'bob', AccessKeyId: k2.AccessKeyId! }));
+  await iam.send(new DeleteUserPolicyCommand({ UserName: 'bob', PolicyName: 'self' }));
   await iam.send(new DeleteUserCommand({ UserName: 'bob' }));
 });
 

@@ -5,9 +5,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { STSClient, GetSessionTokenCommand, GetCallerIdentityCommand, GetAccessKeyInfoCommand } from '@aws-sdk/client-sts';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import {
+  IAMClient,
+  CreateUserCommand,
+  CreateAccessKeyCommand,
+  ListUsersCommand,
+  PutUserPolicyCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+} from '@aws-sdk/client-iam';
+import { TOTP, Secret } from 'otpauth';
+import { getAccessKey } from '../../src/accounts/accounts.js';
 import { EC2Client, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
-import { startTestServer, sdkConfig, runAwsCli, requireClient, ManualClock, type TestServer, type Creds } from './harness.js';
+import { startTestServer, sdkConfig, runAwsCli, requireClient, rejectsWith, ManualClock, type TestServer, type Creds } from './harness.js';
 
 const clock = new ManualClock(Date.now());
 let s: TestServer;
@@ -19,6 +29,9 @@ before(async () => {
   await iam.send(new CreateUserCommand({ UserName: 'dana' }));
   const k = (await iam.send(new CreateAccessKeyCommand({ UserName: 'dana' }))).AccessKey!;
   dana = { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
+  // What dana's sessions use below (GetSessionToken itself needs no permission).
+  const Statement = [{ Effect: 'Allow', Action: ['ec2:DescribeRegions', 'sts:GetAccessKeyInfo', 'iam:ListUsers'], Resource: '*' }];
+  await iam.send(new PutUserPolicyCommand({ UserName: 'dana', PolicyName: 'work', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement }) }));
 });
 after(async () => {
   await s.close();
@@ -95,4 +108,83 @@ test('aws sts get-session-token (AWS CLI v2)', async (t) => {
   const who = await runAwsCli(s, ['sts', 'get-caller-identity'], { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken });
   assert.equal(who.status, 0, who.stderr);
   assert.equal(who.json.Arn, `arn:aws:iam::${s.accountId}:user/dana`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// MFA: GetSessionToken with SerialNumber + TokenCode (codes computed with otpauth at the injected clock).
+
+const STEP = 30_000;
+const INVALID_CODE = 'MultiFactorAuthentication failed with invalid MFA one time pass code.';
+const NOT_ASSOCIATED =
+  'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.';
+
+/** A virtual device enabled for `user` (by root); `code(offset)` is what its app shows at clock + offset. */
+async function mfaDevice(name: string, user: string) {
+  const iam = new IAMClient(sdkConfig(s));
+  const d = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name }))).VirtualMFADevice!;
+  const totp = new TOTP({ secret: Secret.fromBase32(Buffer.from(d.Base32StringSeed!).toString('ascii')), period: 30, digits: 6 });
+  const code = (offset = 0) => totp.generate({ timestamp: clock.now().getTime() + offset });
+  await iam.send(new EnableMFADeviceCommand({ UserName: user, SerialNumber: d.SerialNumber!, AuthenticationCode1: code(-STEP), AuthenticationCode2: code() }));
+  return { serial: d.SerialNumber!, code };
+}
+const other = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+const mfaSession = (creds: Creds, SerialNumber?: string, TokenCode?: string, DurationSeconds?: number) =>
+  new STSClient(sdkConfig(s, creds)).send(new GetSessionTokenCommand({ SerialNumber, TokenCode, DurationSeconds }));
+
+test('MFA: a valid code gives a session that may call IAM and records when MFA was checked', async () => {
+  const d = await mfaDevice('dana-phone', 'dana');
+  clock.advance(STEP); // the enabling codes are spent
+  const c = (await mfaSession(dana, d.serial, d.code())).Credentials!;
+  assert.equal(secondsLeft(c.Expiration!), 43200);
+  const creds = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+  const users = await new IAMClient(sdkConfig(s, creds)).send(new ListUsersCommand({}));
+  assert.ok(users.Users!.some((u) => u.UserName === 'dana'));
+  assert.equal((await new STSClient(sdkConfig(s, creds)).send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:iam::${s.accountId}:user/dana`);
+  const rec = await s.nimbus.store.read((tx) => getAccessKey(tx, creds.accessKeyId));
+  assert.equal(rec?.mfaAuthenticated, true);
+  assert.equal(rec?.mfaAuthenticatedAt, clock.now().toISOString());
+
+  // The same code again is refused, as AWS refuses a reused code; the next step's code works.
+  await rejectsWith(mfaSession(dana, d.serial, d.code()), 'AccessDenied', 403, INVALID_CODE);
+  clock.advance(STEP);
+  const next = (await mfaSession(dana, d.serial, d.code(), 900)).Credentials!;
+  assert.equal(secondsLeft(next.Expiration!), 900);
+});
+
+test("MFA: wrong or stale codes and devices not the caller's are refused with AWS texts", async () => {
+  const d = await mfaDevice('dana-backup', 'dana');
+  clock.advance(STEP);
+  await rejectsWith(mfaSession(dana, d.serial, other(d.code())), 'AccessDenied', 403, INVALID_CODE);
+  await rejectsWith(mfaSession(dana, d.serial, d.code(-2 * STEP)), 'AccessDenied', 403, INVALID_CODE);
+  await rejectsWith(mfaSession(dana, d.serial, d.code(2 * STEP)), 'AccessDenied', 403, INVALID_CODE);
+  // A device that is not the caller's: another user's, an unknown one, or the root calling.
+  await new IAMClient(sdkConfig(s)).send(new CreateUserCommand({ UserName: 'omar' }));
+  const omars = await mfaDevice('omar-phone', 'omar');
+  clock.advance(STEP);
+  await rejectsWith(mfaSession(dana, omars.serial, omars.code()), 'AccessDenied', 403, NOT_ASSOCIATED);
+  await rejectsWith(mfaSession(dana, `arn:aws:iam::${s.accountId}:mfa/nothing`, d.code()), 'AccessDenied', 403, NOT_ASSOCIATED);
+  await rejectsWith(mfaSession(s.root, d.serial, d.code()), 'AccessDenied', 403, NOT_ASSOCIATED);
+  // The refusals spent nothing: the code is still good for its owner.
+  assert.ok((await mfaSession(dana, d.serial, d.code())).Credentials?.SessionToken);
+  await rejectsWith(
+    mfaSession(dana, d.serial, undefined),
+    'AccessDenied',
+    403,
+    'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.',
+  );
+});
+
+test('aws sts get-session-token --serial-number --token-code (AWS CLI v2)', async (t) => {
+  if (!requireClient(t, 'aws-cli')) return;
+  const d = await mfaDevice('dana-cli', 'dana');
+  clock.advance(STEP);
+  const code = d.code();
+  const r = await runAwsCli(s, ['sts', 'get-session-token', '--serial-number', d.serial, '--token-code', code], dana);
+  assert.equal(r.status, 0, r.stderr);
+  const c = r.json.Credentials;
+  const users = await runAwsCli(s, ['iam', 'list-users'], { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken });
+  assert.equal(users.status, 0, users.stderr);
+  const again = await runAwsCli(s, ['sts', 'get-session-token', '--serial-number', d.serial, '--token-code', code], dana);
+  assert.notEqual(again.status, 0);
+  assert.match(again.stderr, /AccessDenied.*MultiFactorAuthentication failed with invalid MFA one time pass code\./);
 });

@@ -8,6 +8,7 @@ import { roleHandlers } from './roles.js';
 import { policyHandlers } from './policies.js';
 import { accountHandlers } from './account.js';
 import { instanceProfileHandlers } from './instance-profiles.js';
+import { mfaHandlers } from './mfa.js';
 
 export const iamHandlers: IamHandlers = {
   ...userHandlers,
@@ -16,4 +17,5 @@ export const iamHandlers: IamHandlers = {
   ...policyHandlers,
   ...accountHandlers,
   ...instanceProfileHandlers,
+  ...mfaHandlers,
 };

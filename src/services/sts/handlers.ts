@@ -8,17 +8,27 @@
  *   owners defaults to one hour", STS API Reference). It cannot be called with temporary
  *   credentials. The credentials are the caller's identity again (GetCallerIdentity shows the
  *   same ARN); without MFA they cannot call IAM (the gateway refuses them, see pipeline.ts).
+ * - GetSessionToken with SerialNumber + TokenCode: the device must be an enabled MFA device of the
+ *   calling user, else AccessDenied "MultiFactorAuthentication failed, unable to validate MFA code.
+ *   Please verify your MFA serial number is valid and associated with this user." (two spaces after
+ *   "code.", as AWS writes it); a wrong code, or one already accepted for the device, is AccessDenied
+ *   "MultiFactorAuthentication failed with invalid MFA one time pass code.". The session then records
+ *   `mfaAuthenticated` and `mfaAuthenticatedAt` (aws:MultiFactorAuthPresent, aws:MultiFactorAuthAge).
+ *   Codes are checked by src/services/iam/mfa.ts (RFC 6238, current step ±1, no replay).
  * - GetAccessKeyInfo decodes the account from the key id itself, as AWS does, for any key id of
  *   the AKIA/ASIA form, whether or not Nimbus issued it.
  *
- * Gaps: MFA (SerialNumber/TokenCode) arrives with the IAM MFA devices; until then a request that
- * carries them is refused as not implemented rather than accepted unchecked.
+ * Unverified: the text for SerialNumber without TokenCode (or the reverse), "MultiFactorAuthentication
+ * failed, must provide both MFA serial number and one time pass code.", is inferred from clients that
+ * match on its second half. The root's MFA devices are assigned only in the console, so a root caller
+ * naming a device is always refused as for a device not associated with the caller.
  */
 import { randomBytes } from 'node:crypto';
 import type { StsHandlers } from '../../generated/sts.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { accountFromAccessKeyId, newAccessKeyId, newSecretAccessKey } from '../../accounts/ids.js';
-import { getAccessKey, putAccessKey } from '../../accounts/accounts.js';
+import { getAccessKey, putAccessKey, type AccessKeyRecord } from '../../accounts/accounts.js';
+import { checkMfaCode } from '../iam/mfa.js';
 
 const ROOT_MAX_SESSION = 3600;
 const DEFAULT_SESSION = 43200;
@@ -37,28 +47,45 @@ export const stsHandlers: StsHandlers = {
     if (ctx.principal.sessionToken !== undefined) {
       throw new ServiceError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
     }
-    if (input.SerialNumber !== undefined || input.TokenCode !== undefined) {
-      throw new ServiceError('NotImplemented', 'Nimbus does not check MFA codes for GetSessionToken yet.', 501, { senderFault: false });
-    }
     const caller = await getAccessKey(ctx.tx, ctx.principal.accessKeyId);
     if (!caller) throw new ServiceError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    let mfaAuthenticated = false;
+    if (input.SerialNumber !== undefined || input.TokenCode !== undefined) {
+      if (input.SerialNumber === undefined || input.TokenCode === undefined) {
+        throw new ServiceError('AccessDenied', 'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.', 403);
+      }
+      const check =
+        ctx.principal.type === 'user'
+          ? await checkMfaCode(ctx.tx, ctx.accountId, input.SerialNumber, input.TokenCode, ctx.now, ctx.principal.name)
+          : 'no-device';
+      if (check === 'no-device') {
+        throw new ServiceError(
+          'AccessDenied',
+          'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.',
+          403,
+        );
+      }
+      if (check === 'invalid-code') throw new ServiceError('AccessDenied', 'MultiFactorAuthentication failed with invalid MFA one time pass code.', 403);
+      mfaAuthenticated = true;
+    }
     let duration = input.DurationSeconds ?? DEFAULT_SESSION;
     if (ctx.principal.type === 'root') duration = Math.min(duration, ROOT_MAX_SESSION);
     const expiration = new Date(ctx.now.getTime() + duration * 1000);
-    const rec = {
+    const rec: AccessKeyRecord = {
       accessKeyId: newAccessKeyId(ctx.accountId, true),
       secretAccessKey: newSecretAccessKey(),
       accountId: ctx.accountId,
       owner: caller.owner,
-      status: 'Active' as const,
+      status: 'Active',
       createDate: ctx.now.toISOString(),
       sessionToken: newSessionToken(),
       expiration: expiration.toISOString(),
-      issuedBy: 'GetSessionToken' as const,
-      mfaAuthenticated: false,
+      issuedBy: 'GetSessionToken',
+      mfaAuthenticated,
     };
+    if (mfaAuthenticated) rec.mfaAuthenticatedAt = ctx.now.toISOString();
     await putAccessKey(ctx.tx, rec);
-    return { Credentials: { AccessKeyId: rec.accessKeyId, SecretAccessKey: rec.secretAccessKey, SessionToken: rec.sessionToken, Expiration: expiration } };
+    return { Credentials: { AccessKeyId: rec.accessKeyId, SecretAccessKey: rec.secretAccessKey, SessionToken: rec.sessionToken!, Expiration: expiration } };
   },
 
   async GetAccessKeyInfo(input) {

@@ -1,0 +1,214 @@
+/**
+ * Request authorization: the pipeline's one place where a caller's permissions are decided, with
+ * the pure policy engine (src/policy) as the judge.
+ *
+ * For an operation: its action (actions.ts) on each resource it addresses (resources.ts), with the
+ * request context (request-context.ts), against the caller's policies:
+ *  - the account root user: allowed in its own account (decide()'s root rule);
+ *  - an IAM user (long-term keys, or GetSessionToken credentials): its inline and attached
+ *    policies, every group's, and its permissions boundary.
+ * Extra actions AWS checks for some operations (iam:PassRole when a role is handed to a service)
+ * are checked too. The first denial is rendered as the service renders it (AccessDenied,
+ * UnauthorizedOperation with an encoded message...). Every decision goes to the audit trail.
+ *
+ * Compiled policies are cached by document, and each principal's compiled set until the store's
+ * generation changes (any committed write), so a policy change applies on the very next request,
+ * as on AWS.
+ */
+import type { ReadTx, Store } from '../store/types.js';
+import type { Principal } from '../gateway/context.js';
+import type { AccessKeyRecord } from '../accounts/accounts.js';
+import type { CallerPrincipal, PolicyType } from '../policy/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { Decision } from '../policy/decide.js';
+import { compilePolicy } from '../policy/compile.js';
+import { decide } from '../policy/decide.js';
+import { makeContext, type ContextInput } from '../policy/context.js';
+import { isProblem } from '../policy/document.js';
+import { actionFor, serviceAuthz, SERVICE_PREFIX, UNAUTHORIZED_OPERATIONS, type ActionDef } from './actions.js';
+import { bindResources, type BoundResource } from './resources.js';
+import { requestContext, withResourceTags, type PrincipalFacts, type RequestFacts } from './request-context.js';
+import { AuditTrail } from './audit.js';
+import { denialError } from './denials.js';
+import { userPermissions, type PolicyDoc } from '../services/iam/permissions.js';
+
+interface PrincipalPolicies {
+  identity: CompiledPolicy[];
+  boundary?: CompiledPolicy;
+  facts: PrincipalFacts;
+}
+
+/** One check: an action on a resource. */
+interface Check {
+  action: string;
+  def: ActionDef | undefined;
+  resources: BoundResource[];
+  extraContext?: ContextInput;
+}
+
+/** Operations that also need another action, as AWS documents for each. */
+type ExtraCheck = (input: Record<string, unknown>, accountId: string) => { action: string; resource: string; context?: ContextInput } | undefined;
+const EXTRA_CHECKS: Record<string, Record<string, ExtraCheck>> = {
+  iam: {
+    // IAM API Reference, AddRoleToInstanceProfile: "The caller of this operation must be granted
+    // the PassRole permission on the IAM role by a permissions policy."
+    AddRoleToInstanceProfile: (i, acct) => (typeof i.RoleName === 'string' ? { action: 'iam:PassRole', resource: `arn:aws:iam::${acct}:role/${i.RoleName}` } : undefined),
+  },
+};
+
+export interface AuthorizeInput {
+  tx: ReadTx;
+  requestId: string;
+  serviceId: string;
+  operation: string;
+  input: Record<string, unknown>;
+  principal: Principal;
+  key: AccessKeyRecord | undefined;
+  facts: RequestFacts;
+  /** The key sealing EC2's encoded authorization messages. */
+  messageKey: Uint8Array;
+}
+
+export class Authorizer {
+  readonly audit = new AuditTrail();
+  private readonly compiled = new Map<string, CompiledPolicy | null>();
+  private readonly principals = new Map<string, PrincipalPolicies>();
+  private seenGeneration = -1;
+
+  constructor(private readonly store: Store) {}
+
+  /** Throws the service's denial error when the caller may not perform the operation. */
+  async authorize(a: AuthorizeInput): Promise<void> {
+    if (UNAUTHORIZED_OPERATIONS[a.serviceId]?.has(a.operation)) return;
+    const prefix = SERVICE_PREFIX[a.serviceId] ?? a.serviceId;
+    const found = actionFor(a.serviceId, a.operation);
+    const env = { tx: a.tx, accountId: a.principal.accountId, region: a.facts.region, principal: a.principal };
+    const checks: Check[] = [];
+    checks.push({
+      action: found?.action ?? `${prefix}:${a.operation}`,
+      def: found?.def,
+      resources: found ? await bindResources(serviceAuthz(prefix), found.def, a.operation, a.input, env) : [{ arn: '*' }],
+    });
+    const extra = EXTRA_CHECKS[a.serviceId]?.[a.operation]?.(a.input, a.principal.accountId);
+    if (extra) {
+      const [svc, name] = extra.action.split(':') as [string, string];
+      const def = serviceAuthz(svc).actions[name];
+      const entityKind = extra.action === 'iam:PassRole' ? 'iam.role' : undefined;
+      const entityName = extra.resource.slice(extra.resource.lastIndexOf('/') + 1);
+      const entity = entityKind ? await a.tx.get<BoundResource['entity']>(a.principal.accountId, entityKind, entityName.toLowerCase()) : undefined;
+      const arn = entity?.Path ? extra.resource.replace(/\/[^/]*$/, `${entity.Path}${entityName}`) : extra.resource;
+      checks.push({ action: extra.action, def, resources: [{ type: 'role', arn, entity }], extraContext: extra.context });
+    }
+
+    const caller = callerOf(a.principal);
+    const policies = a.principal.type === 'root' ? ROOT_POLICIES : await this.policiesOf(a.tx, a.principal);
+    for (const check of checks) {
+      const base = requestContext(a.principal, a.key, policies.facts, a.facts, check.def, a.input, check.resources);
+      if (check.extraContext) Object.assign(base, check.extraContext);
+      for (const res of check.resources) {
+        const values = withResourceTags(base, res, prefix);
+        const d = decide(
+          { action: check.action, resource: res.arn, principal: caller, context: makeContext(values) },
+          { identity: policies.identity, boundary: policies.boundary, isRoot: a.principal.type === 'root' },
+        );
+        this.audit.record({
+          requestId: a.requestId,
+          time: a.facts.now,
+          accountId: a.principal.accountId,
+          principalArn: a.principal.arn,
+          service: check.action.slice(0, check.action.indexOf(':')),
+          action: check.action,
+          resource: res.arn,
+          region: a.facts.region,
+          decision: d.decision,
+          deniedBy: d.deniedBy,
+          matched: d.matched,
+        });
+        if (d.decision !== 'Allowed') {
+          throw denialError(a.serviceId, d, {
+            principal: a.principal,
+            action: check.action,
+            resource: res,
+            context: values,
+            policies: allPolicies(policies),
+            messageKey: a.messageKey,
+          });
+        }
+      }
+    }
+  }
+
+  /** The decision alone (for tests and the simulator): no rendering, no audit. */
+  async decisionFor(a: Omit<AuthorizeInput, 'messageKey' | 'requestId'>): Promise<Decision[]> {
+    const prefix = SERVICE_PREFIX[a.serviceId] ?? a.serviceId;
+    const found = actionFor(a.serviceId, a.operation);
+    if (!found) return [];
+    const env = { tx: a.tx, accountId: a.principal.accountId, region: a.facts.region, principal: a.principal };
+    const resources = await bindResources(serviceAuthz(prefix), found.def, a.operation, a.input, env);
+    const policies = a.principal.type === 'root' ? ROOT_POLICIES : await this.policiesOf(a.tx, a.principal);
+    const base = requestContext(a.principal, a.key, policies.facts, a.facts, found.def, a.input, resources);
+    return resources.map((res) =>
+      decide(
+        { action: found.action, resource: res.arn, principal: callerOf(a.principal), context: makeContext(withResourceTags(base, res, prefix)) },
+        { identity: policies.identity, boundary: policies.boundary, isRoot: a.principal.type === 'root' },
+      ),
+    );
+  }
+
+  private async policiesOf(tx: ReadTx, p: Principal): Promise<PrincipalPolicies> {
+    const generation = this.store.generation;
+    if (generation !== this.seenGeneration) {
+      this.principals.clear();
+      this.seenGeneration = generation;
+    }
+    const cacheKey = p.arn;
+    const hit = this.principals.get(cacheKey);
+    if (hit) return hit;
+    let out: PrincipalPolicies = { identity: [], facts: { tags: [] } };
+    if (p.type === 'user') {
+      const perms = await userPermissions(tx, p.accountId, p.name);
+      if (perms) {
+        out = {
+          identity: perms.identity.map((d) => this.compile(d, 'identity')).filter((c): c is CompiledPolicy => c !== undefined),
+          boundary: perms.boundary ? this.compile(perms.boundary, 'boundary') : undefined,
+          facts: { tags: perms.tags },
+        };
+      }
+    }
+    if (this.principals.size >= 10_000) this.principals.clear();
+    this.principals.set(cacheKey, out);
+    return out;
+  }
+
+  private compile(doc: PolicyDoc, type: PolicyType): CompiledPolicy | undefined {
+    const k = `${type}\u0000${doc.id}\u0000${doc.document}`;
+    let c = this.compiled.get(k);
+    if (c === undefined) {
+      const r = compilePolicy(doc.document, { id: doc.id, type });
+      // Stored documents were validated when written; one that no longer compiles grants nothing.
+      c = isProblem(r) ? null : r;
+      if (this.compiled.size >= 20_000) this.compiled.clear();
+      this.compiled.set(k, c);
+    }
+    return c ?? undefined;
+  }
+}
+
+const ROOT_POLICIES: PrincipalPolicies = { identity: [], facts: { tags: [] } };
+
+function allPolicies(p: PrincipalPolicies): CompiledPolicy[] {
+  return p.boundary ? [...p.identity, p.boundary] : p.identity;
+}
+
+function callerOf(p: Principal): CallerPrincipal {
+  switch (p.type) {
+    case 'root':
+      return { kind: 'root', accountId: p.accountId, arn: p.arn };
+    case 'user':
+      return { kind: 'user', accountId: p.accountId, arn: p.arn };
+    case 'assumed-role':
+      return { kind: 'assumed-role', accountId: p.accountId, arn: p.arn };
+    case 'federated-user':
+      return { kind: 'federated-user', accountId: p.accountId, arn: p.arn };
+  }
+}

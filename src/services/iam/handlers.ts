@@ -9,6 +9,7 @@ import { policyHandlers } from './policies.js';
 import { accountHandlers } from './account.js';
 import { instanceProfileHandlers } from './instance-profiles.js';
 import { mfaHandlers } from './mfa.js';
+import { loginProfileHandlers } from './login-profiles.js';
 
 export const iamHandlers: IamHandlers = {
   ...userHandlers,
@@ -18,4 +19,5 @@ export const iamHandlers: IamHandlers = {
   ...accountHandlers,
   ...instanceProfileHandlers,
   ...mfaHandlers,
+  ...loginProfileHandlers,
 };

@@ -5,12 +5,23 @@
  * case-insensitively ("Bob" and "bob" cannot both exist) but keep the case they were created with.
  * A user's access keys are listed under `<lower-name>/<key id>`; the secret itself lives only in
  * the global access-key index (src/accounts/accounts.ts), which the authenticator reads.
+ * A key's last use is kept in the global scope by key id (`iam.accessKeyLastUsed`), apart from the
+ * key record, so recording it never rewrites the secret.
  */
 import type { ReadTx } from '../../store/types.js';
 import type { AttachedPermissionsBoundary } from '../../generated/iam.js';
 
 export const KIND_USER = 'iam.user';
 export const KIND_USER_KEY = 'iam.userAccessKey';
+/** Global scope, key = access key id -> AccessKeyLastUsedRecord (GetAccessKeyLastUsed). */
+export const KIND_ACCESS_KEY_LAST_USED = 'iam.accessKeyLastUsed';
+
+/** When, where and with which service an access key was last used. */
+export interface AccessKeyLastUsedRecord {
+  LastUsedDate: string;
+  ServiceName: string;
+  Region: string;
+}
 
 export interface UserRecord {
   UserName: string;

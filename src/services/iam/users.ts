@@ -8,12 +8,28 @@
  * - Markers are opaque: base64 of the last key returned.
  * - At most 2 access keys per user (`LimitExceeded`, "Cannot exceed quota for AccessKeysPerUser: 2").
  * - DeleteUser refuses while the user still has access keys (`DeleteConflict`), as AWS does.
+ * - UpdateAccessKey: an Inactive key is refused by the authenticator on the very next request
+ *   (InvalidClientTokenId): the credential cache drops every entry when the store's generation moves
+ *   and only admits Active keys (src/auth/credential-cache.ts).
+ * - GetAccessKeyLastUsed answers `ServiceName`/`Region` "N/A" and no LastUsedDate for a key never
+ *   used. The pipeline records uses through `recordAccessKeyUse`, at most once an hour per key while
+ *   the service and region stay the same (AWS tracks last use with about that granularity).
+ *   A key id that is not a long-term key of the caller's account answers NoSuchEntity (AWS's answer
+ *   for another account's key is not documented). For a root key the answer carries no UserName.
+ * - UpdateUser (NewUserName/NewPath) moves everything kept under the user's name: access key index
+ *   entries (and the owner name inside every key, temporary ones included, so sessions keep working),
+ *   group memberships, inline and attached policies (with the attachment reverse index), the login
+ *   profile, MFA device assignments. Tags and the permissions boundary live in the user record; the
+ *   UserId never changes. A taken target name answers EntityAlreadyExists "User with name X already exists.".
  */
 import { checkDuplicateTags, listPage, mergeTags, removeTags, tagPage } from './common.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { newUniqueId } from '../../accounts/ids.js';
+import type { WriteTx } from '../../store/types.js';
 import {
+  GLOBAL,
+  KIND_ACCESS_KEY,
   makeKey,
   putAccessKey,
   getAccessKey,
@@ -21,9 +37,25 @@ import {
   listRootKeys,
   type AccessKeyRecord,
 } from '../../accounts/accounts.js';
-import { KIND_USER, KIND_USER_KEY, getUser, userKey, userView, type UserRecord } from './state.js';
-import { userBlockers as groupBlockers } from './groups.js';
-import { userBlockers as policyBlockers } from './policies.js';
+import {
+  KIND_ACCESS_KEY_LAST_USED,
+  KIND_USER,
+  KIND_USER_KEY,
+  getUser,
+  userKey,
+  userView,
+  type AccessKeyLastUsedRecord,
+  type UserRecord,
+} from './state.js';
+import { renameUserInGroups, userBlockers as groupBlockers } from './groups.js';
+import {
+  KIND_POLICY_ATTACHMENT,
+  KIND_USER_ATTACHED,
+  KIND_USER_POLICY,
+  userBlockers as policyBlockers,
+} from './policies.js';
+import { renameUserLoginProfile, userBlockers as loginProfileBlockers } from './login-profiles.js';
+import { KIND_MFA_DEVICE, KIND_USER_MFA_DEVICE, userBlockers as mfaBlockers, type MfaDeviceRecord } from './mfa.js';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
@@ -33,7 +65,18 @@ import {
 } from '../../generated/iam.js';
 
 /** Each IAM area that can hold a user says why DeleteUser must wait, in AWS's words. */
-const USER_BLOCKERS = [groupBlockers, policyBlockers];
+const USER_BLOCKERS = [loginProfileBlockers, mfaBlockers, groupBlockers, policyBlockers];
+
+/**
+ * Each IAM area that keeps records under a user's (lower-cased) name moves them on UpdateUser
+ * (NewUserName). An area added later (MFA devices, SSH keys, ...) adds its own here.
+ */
+const USER_RENAMES: Array<(tx: WriteTx, accountId: string, oldName: string, newName: string) => Promise<void>> = [
+  renameUserInGroups,
+  renameUserPolicies,
+  renameUserLoginProfile,
+  renameUserMfaDevices,
+];
 
 const noSuchUser = (name: string) => new NoSuchEntityException(`The user with name ${name} cannot be found.`);
 
@@ -50,6 +93,107 @@ async function targetUser(ctx: HandlerContext, userName: string | undefined): Pr
   const u = await getUser(ctx.tx, ctx.accountId, name);
   if (!u) throw noSuchUser(name);
   return u;
+}
+
+/** The caller's long-term key with this id (the named user's, or root's when no user), else NoSuchEntity. */
+async function ownedKey(ctx: HandlerContext, u: UserRecord | undefined, accessKeyId: string): Promise<AccessKeyRecord> {
+  const rec = await getAccessKey(ctx.tx, accessKeyId);
+  const owned =
+    rec &&
+    rec.sessionToken === undefined &&
+    rec.accountId === ctx.accountId &&
+    (u ? rec.owner.type === 'user' && rec.owner.userId === u.UserId : rec.owner.type === 'root');
+  if (!rec || !owned) throw new NoSuchEntityException(`The Access Key with id ${accessKeyId} cannot be found.`);
+  return rec;
+}
+
+/** Moves the user's inline policies, attachments and the attachments' reverse index (policies.ts's layout). */
+async function renameUserPolicies(tx: WriteTx, accountId: string, oldName: string, newName: string): Promise<void> {
+  const oldKey = userKey(oldName);
+  const newKey = userKey(newName);
+  for (const e of await tx.list(accountId, KIND_USER_POLICY, { prefix: `${oldKey}/` })) {
+    await tx.delete(accountId, KIND_USER_POLICY, e.key);
+    await tx.put(accountId, KIND_USER_POLICY, newKey + e.key.slice(oldKey.length), e.value);
+  }
+  for (const e of await tx.list(accountId, KIND_USER_ATTACHED, { prefix: `${oldKey}/` })) {
+    const policy = e.key.slice(oldKey.length + 1);
+    await tx.delete(accountId, KIND_USER_ATTACHED, e.key);
+    await tx.put(accountId, KIND_USER_ATTACHED, `${newKey}/${policy}`, e.value);
+    const rev = await tx.get<{ UserName: string; UserId: string; Path: string }>(accountId, KIND_POLICY_ATTACHMENT, `${policy}/user/${oldKey}`);
+    if (rev) {
+      await tx.delete(accountId, KIND_POLICY_ATTACHMENT, `${policy}/user/${oldKey}`);
+      await tx.put(accountId, KIND_POLICY_ATTACHMENT, `${policy}/user/${newKey}`, { ...rev, UserName: newName });
+    }
+  }
+}
+
+/**
+ * Moves the user's MFA device links and the assignment named in each device (mfa.ts's layout:
+ * `iam.userMfaDevice <user>/<device>`, the device record under its lower-cased name).
+ */
+async function renameUserMfaDevices(tx: WriteTx, accountId: string, oldName: string, newName: string): Promise<void> {
+  const oldKey = userKey(oldName);
+  const newKey = userKey(newName);
+  for (const e of await tx.list(accountId, KIND_USER_MFA_DEVICE, { prefix: `${oldKey}/` })) {
+    const device = e.key.slice(oldKey.length + 1);
+    await tx.delete(accountId, KIND_USER_MFA_DEVICE, e.key);
+    await tx.put(accountId, KIND_USER_MFA_DEVICE, `${newKey}/${device}`, e.value);
+    const d = await tx.get<MfaDeviceRecord>(accountId, KIND_MFA_DEVICE, device);
+    if (d && d.UserName !== undefined) await tx.put(accountId, KIND_MFA_DEVICE, device, { ...d, UserName: newName });
+  }
+}
+
+/** The reverse attachment index keeps the user's path (ListEntitiesForPolicy's PathPrefix). */
+async function repathUserAttachments(tx: WriteTx, accountId: string, userName: string, path: string): Promise<void> {
+  const k = userKey(userName);
+  for (const e of await tx.list(accountId, KIND_USER_ATTACHED, { prefix: `${k}/` })) {
+    const revKey = `${e.key.slice(k.length + 1)}/user/${k}`;
+    const rev = await tx.get<{ UserName: string; UserId: string; Path: string }>(accountId, KIND_POLICY_ATTACHMENT, revKey);
+    if (rev) await tx.put(accountId, KIND_POLICY_ATTACHMENT, revKey, { ...rev, Path: path });
+  }
+}
+
+/** Every key (long-term and temporary) of this user names its owner: rewrite the name there. */
+async function renameKeyOwners(tx: WriteTx, accountId: string, user: UserRecord, newName: string): Promise<void> {
+  const oldKey = userKey(user.UserName);
+  const newKey = userKey(newName);
+  for (const e of await tx.list<{ accessKeyId: string }>(accountId, KIND_USER_KEY, { prefix: `${oldKey}/` })) {
+    await tx.delete(accountId, KIND_USER_KEY, e.key);
+    await tx.put(accountId, KIND_USER_KEY, `${newKey}/${e.value.accessKeyId}`, e.value);
+  }
+  // Temporary credentials (GetSessionToken) are not indexed by user: scan the global index in chunks.
+  let startAfter: string | undefined;
+  for (;;) {
+    const chunk = await tx.list<AccessKeyRecord>(GLOBAL, KIND_ACCESS_KEY, { startAfter, limit: 500 });
+    for (const { value: rec } of chunk) {
+      if (rec.accountId === accountId && rec.owner.type === 'user' && rec.owner.userId === user.UserId) {
+        await tx.put(GLOBAL, KIND_ACCESS_KEY, rec.accessKeyId, { ...rec, owner: { ...rec.owner, userName: newName } });
+      }
+    }
+    if (chunk.length < 500) break;
+    startAfter = chunk[chunk.length - 1]!.key;
+  }
+}
+
+/**
+ * Records a use of an access key (for GetAccessKeyLastUsed): called by the pipeline after a request
+ * authenticated with the key. Cheap: nothing is written when the stored use is in the same hour with
+ * the same service and region. Temporary keys (ASIA...) are not tracked, as on AWS.
+ */
+export async function recordAccessKeyUse(tx: WriteTx, accessKeyId: string, serviceName: string, region: string, when: Date): Promise<void> {
+  if (accessKeyId.startsWith('ASIA')) return;
+  const prev = await tx.get<AccessKeyLastUsedRecord>(GLOBAL, KIND_ACCESS_KEY_LAST_USED, accessKeyId);
+  const HOUR = 3_600_000;
+  if (
+    prev &&
+    prev.ServiceName === serviceName &&
+    prev.Region === region &&
+    Math.floor(Date.parse(prev.LastUsedDate) / HOUR) === Math.floor(when.getTime() / HOUR)
+  ) {
+    return;
+  }
+  const rec: AccessKeyLastUsedRecord = { LastUsedDate: when.toISOString(), ServiceName: serviceName, Region: region };
+  await tx.put(GLOBAL, KIND_ACCESS_KEY_LAST_USED, accessKeyId, rec);
 }
 
 function keyMetadata(k: AccessKeyRecord, userName?: string) {
@@ -156,14 +300,57 @@ export const userHandlers: IamHandlers = {
 
   async DeleteAccessKey(input, ctx) {
     const u = await targetUser(ctx, input.UserName);
-    const rec = await getAccessKey(ctx.tx, input.AccessKeyId);
-    const owned =
-      rec &&
-      rec.accountId === ctx.accountId &&
-      (u ? rec.owner.type === 'user' && rec.owner.userId === u.UserId : rec.owner.type === 'root');
-    if (!rec || !owned) throw new NoSuchEntityException(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+    const rec = await ownedKey(ctx, u, input.AccessKeyId);
     await deleteAccessKeyRecord(ctx.tx, rec);
+    await ctx.tx.delete(GLOBAL, KIND_ACCESS_KEY_LAST_USED, rec.accessKeyId);
     if (u) await ctx.tx.delete(ctx.accountId, KIND_USER_KEY, `${userKey(u.UserName)}/${rec.accessKeyId}`);
+  },
+
+  async UpdateAccessKey(input, ctx) {
+    const u = await targetUser(ctx, input.UserName);
+    const status = input.Status;
+    if (status !== 'Active' && status !== 'Inactive') {
+      // The model's enum also lists Expired (a state AWS sets itself); only Active/Inactive can be asked for.
+      throw new ServiceError('ValidationError', `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`, 400);
+    }
+    const rec = await ownedKey(ctx, u, input.AccessKeyId);
+    if (rec.status === status) return;
+    await putAccessKey(ctx.tx, { ...rec, status });
+  },
+
+  async GetAccessKeyLastUsed(input, ctx) {
+    const rec = await getAccessKey(ctx.tx, input.AccessKeyId);
+    if (!rec || rec.sessionToken !== undefined || rec.accountId !== ctx.accountId) {
+      throw new NoSuchEntityException(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+    }
+    const used = await ctx.tx.get<AccessKeyLastUsedRecord>(GLOBAL, KIND_ACCESS_KEY_LAST_USED, rec.accessKeyId);
+    return {
+      UserName: rec.owner.type === 'user' ? rec.owner.userName : undefined,
+      AccessKeyLastUsed: used
+        ? { LastUsedDate: new Date(used.LastUsedDate), ServiceName: used.ServiceName, Region: used.Region }
+        : { ServiceName: 'N/A', Region: 'N/A' },
+    };
+  },
+
+  async UpdateUser(input, ctx) {
+    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
+    if (!u) throw noSuchUser(input.UserName);
+    const newName = input.NewUserName ?? u.UserName;
+    const newPath = input.NewPath ?? u.Path;
+    const updated: UserRecord = { ...u, UserName: newName, Path: newPath, Arn: `arn:aws:iam::${ctx.accountId}:user${newPath}${newName}` };
+    if (userKey(newName) !== userKey(u.UserName)) {
+      if (!(await ctx.tx.insert(ctx.accountId, KIND_USER, userKey(newName), updated))) {
+        throw new EntityAlreadyExistsException(`User with name ${newName} already exists.`);
+      }
+      await ctx.tx.delete(ctx.accountId, KIND_USER, userKey(u.UserName));
+    } else {
+      await ctx.tx.put(ctx.accountId, KIND_USER, userKey(u.UserName), updated);
+    }
+    if (newName !== u.UserName) {
+      await renameKeyOwners(ctx.tx, ctx.accountId, u, newName);
+      for (const rename of USER_RENAMES) await rename(ctx.tx, ctx.accountId, u.UserName, newName);
+    }
+    if (newPath !== u.Path) await repathUserAttachments(ctx.tx, ctx.accountId, newName, newPath);
   },
 
   async TagUser(input, ctx) {

@@ -36,6 +36,7 @@ import {
   TagRoleCommand,
   UntagRoleCommand,
   ListRoleTagsCommand,
+  CreatePolicyCommand,
   paginateGetGroup,
   paginateListRoles,
 } from '@aws-sdk/client-iam';
@@ -244,6 +245,13 @@ test('group inline policies: put, get (URL-encoded), list, 5120-character quota,
 });
 
 test('roles: create, get (URL-encoded trust policy), list, update, delete; AWS errors', async () => {
+  // A permissions boundary must be an existing managed policy.
+  await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: 'boundary',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    }),
+  );
   const created = (
     await iam.send(
       new CreateRoleCommand({

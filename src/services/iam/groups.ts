@@ -13,15 +13,19 @@
  *   and boto3 decode them, the JavaScript SDK v3 hands back the encoded string.
  * - AddUserToGroup twice is a no-op. RemoveUserFromGroup for a user that exists but is not a member
  *   answers NoSuchEntity naming the user (IAM answers NoSuchEntity there; its exact text is not documented).
- * - DeleteGroup refuses while the group has members ("must remove users from group first.") or inline
- *   policies ("must delete policies first."); DeleteUser refuses while the user is in a group with AWS's
+ * - DeleteGroup refuses while the group has members ("must remove users from group first."), inline
+ *   policies ("must delete policies first.") or attached managed policies ("Cannot delete entity, must
+ *   detach all policies first."), checked in that order; DeleteUser refuses while the user is in a group with AWS's
  *   text "Cannot delete entity, must remove users from group first." (seen on the wire; moto's
  *   "must remove user from all groups first." is not what IAM says).
  * - Inline policies: 5120 non-whitespace characters per group in total (all its inline policies).
  * - Quotas: 300 groups per account, 10 groups per user ("Cannot exceed quota for <Name>: <N>").
  *
- * Gaps: managed policy attachments (AttachGroupPolicy) live with the managed-policy module;
- * DeleteGroup does not yet check them. UpdateUser renames must call `renameUserInGroups`.
+ * - UpdateGroup (NewGroupName / NewPath) carries members, inline policies and managed policy
+ *   attachments along (the attachment index keeps the group's name and path: managed.ts).
+ *
+ * Managed policy attachments (AttachGroupPolicy, ...) live with the managed-policy module (policies.ts).
+ * UpdateUser renames must call `renameUserInGroups`.
  */
 import type { HandlerContext } from '../../gateway/context.js';
 import { newUniqueId } from '../../accounts/ids.js';
@@ -29,6 +33,7 @@ import type { ReadTx, WriteTx } from '../../store/types.js';
 import { encodePolicyDocument, listPage, policyError } from './common.js';
 import { isProblem, parsePolicy, policySize } from '../../policy/index.js';
 import { getUser, userKey, userView, type UserRecord } from './state.js';
+import { attachedCount, renameAttachments } from './managed.js';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
@@ -184,6 +189,7 @@ export const groupHandlers: IamHandlers = {
     const updated: GroupRecord = { ...g, GroupName: newName, Path: newPath, Arn: groupArn(ctx.accountId, newPath, newName) };
     if (newKey === oldKey) {
       await ctx.tx.put(ctx.accountId, KIND_GROUP, oldKey, updated);
+      await renameAttachments(ctx.tx, ctx.accountId, 'group', g.GroupName, { name: newName, id: g.GroupId, path: newPath });
       return;
     }
     if (!(await ctx.tx.insert(ctx.accountId, KIND_GROUP, newKey, updated))) {
@@ -202,6 +208,7 @@ export const groupHandlers: IamHandlers = {
       await ctx.tx.delete(ctx.accountId, KIND_GROUP_POLICY, p.key);
       await ctx.tx.put(ctx.accountId, KIND_GROUP_POLICY, `${newKey}/${p.value.PolicyName}`, p.value);
     }
+    await renameAttachments(ctx.tx, ctx.accountId, 'group', g.GroupName, { name: newName, id: g.GroupId, path: newPath });
   },
 
   async DeleteGroup(input, ctx) {
@@ -212,6 +219,9 @@ export const groupHandlers: IamHandlers = {
     }
     if ((await ctx.tx.count(ctx.accountId, KIND_GROUP_POLICY, { prefix: `${k}/` })) > 0) {
       throw new DeleteConflictException('Cannot delete entity, must delete policies first.');
+    }
+    if ((await attachedCount(ctx.tx, ctx.accountId, 'group', g.GroupName)) > 0) {
+      throw new DeleteConflictException('Cannot delete entity, must detach all policies first.');
     }
     await ctx.tx.delete(ctx.accountId, KIND_GROUP, k);
   },

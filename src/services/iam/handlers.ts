@@ -8,8 +8,10 @@ import { roleHandlers } from './roles.js';
 import { policyHandlers } from './policies.js';
 import { accountHandlers } from './account.js';
 import { instanceProfileHandlers } from './instance-profiles.js';
-import { mfaHandlers } from './mfa.js';
+import { boundaryHandlers } from './boundaries.js';
+import { authorizationDetailsHandlers } from './authorization-details.js';
 import { loginProfileHandlers } from './login-profiles.js';
+import { mfaHandlers } from './mfa.js';
 
 export const iamHandlers: IamHandlers = {
   ...userHandlers,
@@ -18,6 +20,8 @@ export const iamHandlers: IamHandlers = {
   ...policyHandlers,
   ...accountHandlers,
   ...instanceProfileHandlers,
-  ...mfaHandlers,
+  ...boundaryHandlers,
+  ...authorizationDetailsHandlers,
   ...loginProfileHandlers,
+  ...mfaHandlers,
 };

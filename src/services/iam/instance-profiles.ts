@@ -67,7 +67,8 @@ export async function roleBlockers(tx: ReadTx, accountId: string, roleName: stri
 }
 
 
-async function profileOut(tx: ReadTx, accountId: string, p: InstanceProfileRecord, opts: { tags: boolean }): Promise<InstanceProfile> {
+/** An instance profile as IAM shows it, its role read live (as GetRole shows it). */
+export async function profileOut(tx: ReadTx, accountId: string, p: InstanceProfileRecord, opts: { tags: boolean }): Promise<InstanceProfile> {
   const roles: Role[] = [];
   if (p.RoleName !== undefined) {
     const r = await getRole(tx, accountId, p.RoleName);

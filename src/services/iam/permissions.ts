@@ -8,12 +8,14 @@
  * boundary (a managed policy set on the user or role) caps them.
  *
  * Ids: managed policies by ARN; inline ones as `user/<name>/<policy>`, `group/<name>/<policy>`,
- * `role/<name>/<policy>` (unique within the account, what audit records name).
+ * `role/<name>/<policy>` (unique within the account, what audit records name). A managed policy that
+ * reaches a user both directly and through a group (or through two groups) is listed once: the same
+ * document evaluated twice decides nothing new.
  */
 import type { ReadTx } from '../../store/types.js';
 import { getUser } from './state.js';
 import { groupsOfUser, groupPolicyDocuments } from './groups.js';
-import { identityPolicyDocuments, managedPolicyDocument } from './policies.js';
+import { attachedPolicyDocuments, identityPolicyDocuments, managedPolicyDocument } from './policies.js';
 import { getRole, rolePolicyDocuments } from './roles.js';
 
 export interface PolicyDoc {
@@ -42,8 +44,14 @@ export async function userPermissions(tx: ReadTx, accountId: string, userName: s
   const user = await getUser(tx, accountId, userName);
   if (!user) return undefined;
   const identity: PolicyDoc[] = await identityPolicyDocuments(tx, accountId, user.UserName);
+  const managed = new Set(identity.map((d) => d.id));
   for (const group of await groupsOfUser(tx, accountId, user.UserName)) {
     for (const d of await groupPolicyDocuments(tx, accountId, group)) identity.push({ id: `group/${group}/${d.id}`, document: d.document });
+    for (const d of await attachedPolicyDocuments(tx, accountId, 'group', group)) {
+      if (managed.has(d.id)) continue;
+      managed.add(d.id);
+      identity.push(d);
+    }
   }
   return {
     identity,
@@ -57,6 +65,7 @@ export async function rolePermissions(tx: ReadTx, accountId: string, roleName: s
   const role = await getRole(tx, accountId, roleName);
   if (!role) return undefined;
   const identity: PolicyDoc[] = (await rolePolicyDocuments(tx, accountId, role.RoleName)).map((d) => ({ id: `role/${role.RoleName}/${d.id}`, document: d.document }));
+  identity.push(...(await attachedPolicyDocuments(tx, accountId, 'role', role.RoleName)));
   return {
     identity,
     boundary: await boundaryDoc(tx, accountId, role.PermissionsBoundary?.PermissionsBoundaryArn),

@@ -1,16 +1,9 @@
 /**
- * IAM policies: user inline policies, customer managed policies with their versions, and managed
- * policies attached to users.
+ * IAM policies: user inline policies, customer managed policies with their versions and tags, and
+ * managed policies attached to users, groups and roles.
  *
- * Store layout (account scope; `<user>` and `<policy>` are lower-cased names, IAM names being unique
- * case-insensitively):
+ * Store layout: see managed.ts (managed policies, versions and the attachment index); here also
  *   iam.userPolicy          `<user>/<PolicyName>`            an inline policy { PolicyName, Document }
- *   iam.policy              `<policy>`                       a managed policy (PolicyRecord)
- *   iam.policyVersion       `<policy>/<10-digit version>`    { VersionId, Document, CreateDate }
- *   iam.userAttachedPolicy  `<user>/<policy>`                { PolicyArn, PolicyName, Path }
- *   iam.policyAttachment    `<policy>/user/<user>`           reverse index { UserName, UserId, Path }
- * In the two attachment kinds an AWS managed policy's `<policy>` is `aws:<lower-name>` (policy names
- * cannot contain `:`, so it never meets a customer managed policy of the same name).
  * Documents are stored exactly as sent (whitespace included) and returned percent-encoded as
  * RFC 3986 requires (everything but `A-Za-z0-9-._~` escaped, as IAM does: `*` -> `%2A`, space -> `%20`).
  * botocore (CLI, boto3) decodes them; the JavaScript SDK v3 hands the encoded string to the caller.
@@ -18,43 +11,78 @@
  * Fidelity notes:
  * - Error texts are IAM's: "The user policy with name X cannot be found.", "Policy ARN was not found.",
  *   "Policy ARN does not exist or is not attachable.", "Policy ARN version vN does not exist or is not
- *   attachable.", "A policy called X already exists. Duplicate names are not allowed.", the DeleteConflict
- *   and LimitExceeded texts below.
+ *   attachable.", "A policy called X already exists. Duplicate names are not allowed.",
+ *   "Cannot exceed quota for PoliciesPerUser|PoliciesPerGroup|PoliciesPerRole: 10",
+ *   DeletePolicy's "Cannot delete a policy attached to entities." (also while the policy is some
+ *   user's or role's permissions boundary, as IAM answers then).
  * - CreatePolicy answers without Description (GetPolicy has it) and with Tags only when some were given;
  *   GetPolicy always carries Tags (possibly empty); ListPolicies carries neither.
+ * - Policy tags: duplicate keys in one request are refused with "Duplicate tag keys found." and keys
+ *   are matched case-sensitively (IAM treats policy tags unlike user and role tags here, whose keys are
+ *   case-insensitive); more than 50 is "Cannot exceed quota for TagsPerPolicy: 50".
  * - ListPolicyVersions lists the newest version first. Version numbers are never reused (v6 follows a
  *   deleted v5). UpdateDate is the creation time of the most recently created version.
  * - Inline policy size is the aggregate over the user's inline policies (2048 non-whitespace characters).
  * - Attaching an already attached policy succeeds without change, as on AWS.
  * - AWS managed policies (`arn:aws:iam::aws:policy/...`, see aws-managed.ts) are read-only: GetPolicy,
  *   GetPolicyVersion and ListPolicyVersions show their default version only (other versions are
- *   NoSuchEntity); they attach, detach and list like customer managed ones. Their AttachmentCount is the
- *   caller's account's own count, computed from the account's reverse index (no count document to keep
- *   in step). ListPolicies Scope=All lists the account's own policies first, then the AWS managed ones.
- * - CreatePolicyVersion, DeletePolicy, DeletePolicyVersion and SetDefaultPolicyVersion on an AWS managed
- *   policy answer AccessDenied (HTTP 403): the policy belongs to AWS's account, not the caller's, so no
- *   principal of the account may write it. The message follows IAM's authorization denials
- *   ("User: <arn> is not authorized to perform: iam:<Action> on resource: policy <arn> because no
- *   resource-based policy allows the iam:<Action> action"); AWS's exact text for this case is not
- *   documented.
+ *   NoSuchEntity); they attach, detach and list like customer managed ones. ListPolicies Scope=All lists
+ *   the account's own policies first, then the AWS managed ones.
+ * - CreatePolicyVersion, DeletePolicy, DeletePolicyVersion, SetDefaultPolicyVersion, TagPolicy and
+ *   UntagPolicy on an AWS managed policy answer AccessDenied (HTTP 403): the policy belongs to AWS's
+ *   account, not the caller's, so no principal of the account may write it. The message follows IAM's
+ *   authorization denials; AWS's exact text for this case is not documented. ListPolicyTags lists none.
+ * - PermissionsBoundaryUsageCount counts the account's users and roles whose boundary is the policy,
+ *   read from the users and roles themselves (no counter to drift, whoever sets or clears a boundary).
+ * - ListEntitiesForPolicy lists groups, then roles, then users (one Marker over the three lists);
+ *   PolicyUsageFilter PermissionsPolicy lists attachments only, PermissionsBoundary boundary holders
+ *   only, neither both (an entity holding the policy both ways is listed once). EntityFilter
+ *   LocalManagedPolicy / AWSManagedPolicy name no entity type: nothing is listed.
+ * - ListPolicies PolicyUsageFilter=PermissionsBoundary lists the policies in use as a boundary;
+ *   OnlyAttached then means the same; otherwise OnlyAttached means AttachmentCount > 0.
  *
  * Gaps:
- * - AWS managed policies under /aws-service-role/ are reserved for service-linked roles on AWS; here
- *   they attach to users like any other.
- * - PermissionsBoundaryUsageCount is always 0 (boundaries are not counted); PolicyUsageFilter
- *   PermissionsBoundary therefore lists nothing.
- * - Groups and roles are not attachment targets yet (ListEntitiesForPolicy lists users only).
+ * - AWS managed policies under /aws-service-role/ are reserved for service-linked roles on AWS
+ *   (PolicyNotAttachable); here they attach like any other.
  * - Inline policy names are kept case-sensitive (AWS does not document their case rules).
- * - A user rename (UpdateUser) must move this module's `<user>` keys; the reverse index keeps the user's path.
+ * - A user rename (UpdateUser, users.ts) must call `renameUserPolicies` to move this module's keys.
  */
-import { decodeMarker, encodeMarker, encodePolicyDocument, listPage } from './common.js';
+import { decodeMarker, encodeMarker, encodePolicyDocument, listPage, TAGS_PER_ENTITY } from './common.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { newUniqueId } from '../../accounts/ids.js';
-import type { ReadTx } from '../../store/types.js';
+import type { ReadTx, WriteTx } from '../../store/types.js';
 import { parsePolicy, policySize, isProblem, type PolicyKind } from '../../policy/index.js';
-import { getUser, userKey, type UserRecord } from './state.js';
-import { awsManagedIndexAfter, getAwsManagedPolicy, isAwsManagedArn, listAwsManagedPolicies, type AwsManagedPolicy } from './aws-managed.js';
+import { KIND_USER, getUser, userKey, type UserRecord } from './state.js';
+import { getGroup } from './groups.js';
+import { KIND_ROLE, getRole, type RoleRecord } from './roles.js';
+import { awsManagedIndexAfter, isAwsManagedArn, listAwsManagedPolicies } from './aws-managed.js';
+import {
+  ATTACHED_KIND,
+  KIND_POLICY,
+  KIND_POLICY_ATTACHMENT,
+  KIND_POLICY_VERSION,
+  KIND_USER_ATTACHED,
+  MANAGED_POLICIES_PER_ENTITY,
+  attachKey,
+  attachedPolicies,
+  awsKey,
+  awsRecord,
+  findPolicy,
+  getVersion,
+  isAws,
+  managedPolicyDocument,
+  policyKey,
+  renameAttachments,
+  reverseRecord,
+  versionKey,
+  type AttachmentRecord,
+  type EntityRef,
+  type EntityType,
+  type PolicyAttachmentRecord,
+  type PolicyRecord,
+  type PolicyVersionRecord,
+} from './managed.js';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
@@ -66,56 +94,20 @@ import {
   type Policy,
 } from '../../generated/iam.js';
 
+export { KIND_POLICY, KIND_POLICY_VERSION, KIND_USER_ATTACHED, KIND_POLICY_ATTACHMENT, managedPolicyDocument };
+export type { PolicyRecord, PolicyVersionRecord };
+
 export const KIND_USER_POLICY = 'iam.userPolicy';
-export const KIND_POLICY = 'iam.policy';
-export const KIND_POLICY_VERSION = 'iam.policyVersion';
-export const KIND_USER_ATTACHED = 'iam.userAttachedPolicy';
-export const KIND_POLICY_ATTACHMENT = 'iam.policyAttachment';
 
 const MAX_VERSIONS = 5;
-const MAX_USER_ATTACHMENTS = 10;
 
 export interface InlinePolicyRecord {
   PolicyName: string;
   Document: string;
 }
 
-export interface PolicyRecord {
-  PolicyName: string;
-  PolicyId: string;
-  Arn: string;
-  Path: string;
-  Description?: string;
-  CreateDate: string;
-  UpdateDate: string;
-  DefaultVersionId: string;
-  /** The number the next CreatePolicyVersion takes. */
-  NextVersion: number;
-  AttachmentCount: number;
-  Tags?: { Key: string; Value: string }[];
-}
-
-export interface PolicyVersionRecord {
-  VersionId: string;
-  Document: string;
-  CreateDate: string;
-}
-
-interface UserAttachmentRecord {
-  PolicyArn: string;
-  PolicyName: string;
-  Path: string;
-}
-
-interface PolicyAttachmentRecord {
-  UserName: string;
-  UserId: string;
-  Path: string;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
 
 /**
  * One page of `kind` entries under `prefix`, keeping those `keep` accepts: `MaxItems` (default 100),
@@ -135,10 +127,13 @@ async function paginate<T>(
 }
 
 const noSuchUser = (name: string) => new NoSuchEntityException(`The user with name ${name} cannot be found.`);
+const noSuchGroup = (name: string) => new NoSuchEntityException(`The group with name ${name} cannot be found.`);
+const noSuchRole = (name: string) => new NoSuchEntityException(`The role with name ${name} cannot be found.`);
 const noSuchUserPolicy = (name: string) => new NoSuchEntityException(`The user policy with name ${name} cannot be found.`);
 const policyNotFound = (arn: string) => new NoSuchEntityException(`Policy ${arn} was not found.`);
 const versionNotFound = (arn: string, v: string) =>
   new NoSuchEntityException(`Policy ${arn} version ${v} does not exist or is not attachable.`);
+const ATTACHED_TO_ENTITIES = 'Cannot delete a policy attached to entities.';
 
 async function requireUser(ctx: HandlerContext, name: string): Promise<UserRecord> {
   const u = await getUser(ctx.tx, ctx.accountId, name);
@@ -155,47 +150,6 @@ function validate(text: string, kind: PolicyKind, entityName?: string, otherInli
   }
 }
 
-const ARN_RE = /^arn:aws:iam::(\d{12}|aws):policy(\/(?:[^/]+\/)*)([^/]+)$/;
-
-/**
- * The managed policy an ARN names: a customer managed policy of the caller's account or an AWS managed
- * policy (with the caller's account's AttachmentCount), else undefined. Malformed ARNs answer
- * InvalidInput ("ARN X is not valid."), as IAM does.
- */
-async function findPolicy(tx: ReadTx, accountId: string, arn: string): Promise<PolicyRecord | undefined> {
-  const m = ARN_RE.exec(arn);
-  if (!m) throw new InvalidInputException(`ARN ${arn} is not valid.`);
-  if (m[1] === 'aws') {
-    const a = getAwsManagedPolicy(arn);
-    return a && awsRecord(a, await tx.count(accountId, KIND_POLICY_ATTACHMENT, { prefix: `${awsKey(a)}/` }));
-  }
-  if (m[1] !== accountId) return undefined; // other accounts' policies are not visible
-  const p = await tx.get<PolicyRecord>(accountId, KIND_POLICY, m[3]!.toLowerCase());
-  return p && p.Arn === arn ? p : undefined;
-}
-
-function awsKey(a: { PolicyName: string }): string {
-  return `aws:${a.PolicyName.toLowerCase()}`;
-}
-
-/** An AWS managed policy in the shape of a stored one (never stored). */
-function awsRecord(a: AwsManagedPolicy, attachmentCount: number): PolicyRecord {
-  return {
-    PolicyName: a.PolicyName,
-    PolicyId: a.PolicyId,
-    Arn: a.Arn,
-    Path: a.Path,
-    Description: a.Description,
-    CreateDate: a.CreateDate,
-    UpdateDate: a.UpdateDate,
-    DefaultVersionId: a.DefaultVersionId,
-    NextVersion: 0,
-    AttachmentCount: attachmentCount,
-  };
-}
-
-const isAws = (p: PolicyRecord) => isAwsManagedArn(p.Arn);
-
 /** AWS managed policies cannot be written by any principal of an account. */
 function refuseAwsWrite(ctx: HandlerContext, arn: string, action: string): void {
   if (!isAwsManagedArn(arn)) return;
@@ -206,30 +160,7 @@ function refuseAwsWrite(ctx: HandlerContext, arn: string, action: string): void 
   );
 }
 
-/** The key of a customer managed policy's own documents (iam.policy, iam.policyVersion). */
-function policyKey(p: PolicyRecord): string {
-  return p.PolicyName.toLowerCase();
-}
-/** The `<policy>` part of attachment keys: customer managed `<lower-name>`, AWS managed `aws:<lower-name>`. */
-function attachKey(p: PolicyRecord): string {
-  return isAws(p) ? awsKey(p) : policyKey(p);
-}
-function versionKey(p: PolicyRecord, versionId: string): string | undefined {
-  const m = /^v([1-9]\d{0,9})$/.exec(versionId);
-  return m ? `${policyKey(p)}/${m[1]!.padStart(10, '0')}` : undefined;
-}
-
-async function getVersion(tx: ReadTx, accountId: string, p: PolicyRecord, versionId: string): Promise<PolicyVersionRecord | undefined> {
-  if (isAws(p)) {
-    // Only the default version of an AWS managed policy exists here.
-    const a = versionId === p.DefaultVersionId ? getAwsManagedPolicy(p.Arn) : undefined;
-    return a && { VersionId: a.DefaultVersionId, Document: a.Document, CreateDate: a.UpdateDate };
-  }
-  const k = versionKey(p, versionId);
-  return k ? tx.get<PolicyVersionRecord>(accountId, KIND_POLICY_VERSION, k) : undefined;
-}
-
-function policyOut(p: PolicyRecord, view: 'create' | 'get' | 'list'): Policy {
+function policyOut(p: PolicyRecord, view: 'create' | 'get' | 'list', boundaryUsage: number): Policy {
   const out: Policy = {
     PolicyName: p.PolicyName,
     PolicyId: p.PolicyId,
@@ -237,7 +168,7 @@ function policyOut(p: PolicyRecord, view: 'create' | 'get' | 'list'): Policy {
     Path: p.Path,
     DefaultVersionId: p.DefaultVersionId,
     AttachmentCount: p.AttachmentCount,
-    PermissionsBoundaryUsageCount: 0,
+    PermissionsBoundaryUsageCount: boundaryUsage,
     IsAttachable: true,
     CreateDate: new Date(p.CreateDate),
     UpdateDate: new Date(p.UpdateDate),
@@ -257,8 +188,41 @@ async function inlineChars(tx: ReadTx, accountId: string, user: UserRecord, exce
   return n;
 }
 
+/** Policy tags: keys unique case-sensitively within one request ("Duplicate tag keys found."). */
+function checkPolicyTags(tags: { Key: string }[]): void {
+  const keys = new Set<string>();
+  for (const t of tags) {
+    if (keys.has(t.Key)) throw new InvalidInputException('Duplicate tag keys found.');
+    keys.add(t.Key);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
-// For DeleteUser and the authorizer
+// Permissions boundary usage: read from the users and roles themselves.
+
+/** The account's users and roles whose permissions boundary is `arn`. */
+export async function boundaryHolders(tx: ReadTx, accountId: string, arn: string): Promise<{ users: UserRecord[]; roles: RoleRecord[] }> {
+  const users = (await tx.list<UserRecord>(accountId, KIND_USER)).map((e) => e.value).filter((u) => u.PermissionsBoundary?.PermissionsBoundaryArn === arn);
+  const roles = (await tx.list<RoleRecord>(accountId, KIND_ROLE)).map((e) => e.value).filter((r) => r.PermissionsBoundary?.PermissionsBoundaryArn === arn);
+  return { users, roles };
+}
+
+/** PermissionsBoundaryUsageCount of every policy in use as a boundary, by ARN. */
+export async function boundaryCounts(tx: ReadTx, accountId: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const add = (arn: string | undefined) => arn !== undefined && counts.set(arn, (counts.get(arn) ?? 0) + 1);
+  for (const e of await tx.list<UserRecord>(accountId, KIND_USER)) add(e.value.PermissionsBoundary?.PermissionsBoundaryArn);
+  for (const e of await tx.list<RoleRecord>(accountId, KIND_ROLE)) add(e.value.PermissionsBoundary?.PermissionsBoundaryArn);
+  return counts;
+}
+
+async function boundaryCount(tx: ReadTx, accountId: string, arn: string): Promise<number> {
+  const h = await boundaryHolders(tx, accountId, arn);
+  return h.users.length + h.roles.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// For DeleteUser, UpdateUser and the authorizer
 
 /** AWS's DeleteConflict text while the user still has inline or attached policies, else undefined. */
 export async function userBlockers(tx: ReadTx, accountId: string, user: UserRecord): Promise<string | undefined> {
@@ -269,8 +233,40 @@ export async function userBlockers(tx: ReadTx, accountId: string, user: UserReco
 }
 
 /**
- * The identity-based policies that apply to a user: its inline documents (id `user/<name>/<policyName>`)
- * and the default version of each attached managed policy (id = the policy ARN).
+ * For UpdateUser (NewUserName / NewPath): moves the user's inline policies and managed policy
+ * attachments to the renamed user. Call it with the user as it is after the update.
+ */
+export async function renameUserPolicies(tx: WriteTx, accountId: string, oldName: string, user: UserRecord): Promise<void> {
+  const oldKey = userKey(oldName);
+  const newKey = userKey(user.UserName);
+  if (oldKey !== newKey) {
+    for (const e of await tx.list<InlinePolicyRecord>(accountId, KIND_USER_POLICY, { prefix: `${oldKey}/` })) {
+      await tx.delete(accountId, KIND_USER_POLICY, e.key);
+      await tx.put(accountId, KIND_USER_POLICY, `${newKey}/${e.value.PolicyName}`, e.value);
+    }
+  }
+  await renameAttachments(tx, accountId, 'user', oldName, { name: user.UserName, id: user.UserId, path: user.Path });
+}
+
+/** The default-version documents of the managed policies attached to a user, group or role (id = ARN). */
+export async function attachedPolicyDocuments(
+  tx: ReadTx,
+  accountId: string,
+  type: EntityType,
+  name: string,
+): Promise<Array<{ id: string; document: string }>> {
+  const out: Array<{ id: string; document: string }> = [];
+  for (const a of await attachedPolicies(tx, accountId, type, name)) {
+    const document = await managedPolicyDocument(tx, accountId, a.PolicyArn);
+    if (document !== undefined) out.push({ id: a.PolicyArn, document });
+  }
+  return out;
+}
+
+/**
+ * The identity-based policies that apply to a user directly: its inline documents (id
+ * `user/<name>/<policyName>`) and the default version of each attached managed policy (id = the policy
+ * ARN). Group policies: see permissions.ts.
  */
 export async function identityPolicyDocuments(
   tx: ReadTx,
@@ -284,20 +280,77 @@ export async function identityPolicyDocuments(
   for (const e of await tx.list<InlinePolicyRecord>(accountId, KIND_USER_POLICY, { prefix })) {
     out.push({ id: `user/${user.UserName}/${e.value.PolicyName}`, document: e.value.Document });
   }
-  for (const e of await tx.list<UserAttachmentRecord>(accountId, KIND_USER_ATTACHED, { prefix })) {
-    const p = await findPolicy(tx, accountId, e.value.PolicyArn).catch(() => undefined);
-    if (!p) continue;
-    const v = await getVersion(tx, accountId, p, p.DefaultVersionId);
-    if (v) out.push({ id: p.Arn, document: v.Document });
-  }
+  out.push(...(await attachedPolicyDocuments(tx, accountId, 'user', user.UserName)));
   return out;
 }
 
-/** The default version's document of a managed policy (customer or AWS), or undefined if it is gone. */
-export async function managedPolicyDocument(tx: ReadTx, accountId: string, arn: string): Promise<string | undefined> {
-  const p = await findPolicy(tx, accountId, arn).catch(() => undefined);
-  if (!p) return undefined;
-  return (await getVersion(tx, accountId, p, p.DefaultVersionId))?.Document;
+// ---------------------------------------------------------------------------------------------
+// Attachments, the same for users, groups and roles
+
+const QUOTA: Record<EntityType, string> = { user: 'PoliciesPerUser', group: 'PoliciesPerGroup', role: 'PoliciesPerRole' };
+
+async function entityRef(ctx: HandlerContext, type: EntityType, name: string): Promise<EntityRef> {
+  if (type === 'user') {
+    const u = await getUser(ctx.tx, ctx.accountId, name);
+    if (!u) throw noSuchUser(name);
+    return { type, name: u.UserName, id: u.UserId, path: u.Path };
+  }
+  if (type === 'group') {
+    const g = await getGroup(ctx.tx, ctx.accountId, name);
+    if (!g) throw noSuchGroup(name);
+    return { type, name: g.GroupName, id: g.GroupId, path: g.Path };
+  }
+  const r = await getRole(ctx.tx, ctx.accountId, name);
+  if (!r) throw noSuchRole(name);
+  return { type, name: r.RoleName, id: r.RoleId, path: r.Path };
+}
+
+async function attach(ctx: HandlerContext, type: EntityType, name: string, arn: string): Promise<void> {
+  const e = await entityRef(ctx, type, name);
+  const p = await findPolicy(ctx.tx, ctx.accountId, arn);
+  if (!p) throw new NoSuchEntityException(`Policy ${arn} does not exist or is not attachable.`);
+  const kind = ATTACHED_KIND[type];
+  const prefix = `${e.name.toLowerCase()}/`;
+  const key = prefix + attachKey(p);
+  if (await ctx.tx.get(ctx.accountId, kind, key)) return; // already attached: no change
+  if ((await ctx.tx.count(ctx.accountId, kind, { prefix })) >= MANAGED_POLICIES_PER_ENTITY) {
+    throw new LimitExceededException(`Cannot exceed quota for ${QUOTA[type]}: ${MANAGED_POLICIES_PER_ENTITY}`);
+  }
+  const att: AttachmentRecord = { PolicyArn: p.Arn, PolicyName: p.PolicyName, Path: p.Path };
+  await ctx.tx.put(ctx.accountId, kind, key, att);
+  await ctx.tx.put(ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/${type}/${e.name.toLowerCase()}`, reverseRecord(e));
+  // AWS managed policies' counts are computed from the reverse index (findPolicy).
+  if (!isAws(p)) await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: p.AttachmentCount + 1 });
+}
+
+async function detach(ctx: HandlerContext, type: EntityType, name: string, arn: string): Promise<void> {
+  const e = await entityRef(ctx, type, name);
+  const p = await findPolicy(ctx.tx, ctx.accountId, arn);
+  if (!p) throw policyNotFound(arn);
+  const k = e.name.toLowerCase();
+  if (!(await ctx.tx.delete(ctx.accountId, ATTACHED_KIND[type], `${k}/${attachKey(p)}`))) throw policyNotFound(arn);
+  await ctx.tx.delete(ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/${type}/${k}`);
+  if (!isAws(p)) {
+    await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: Math.max(0, p.AttachmentCount - 1) });
+  }
+}
+
+async function listAttached(
+  ctx: HandlerContext,
+  type: EntityType,
+  name: string,
+  input: { PathPrefix?: string; Marker?: string; MaxItems?: number },
+) {
+  const e = await entityRef(ctx, type, name);
+  const prefix = input.PathPrefix ?? '/';
+  const page = await paginate<AttachmentRecord>(ctx.tx, ctx.accountId, ATTACHED_KIND[type], `${e.name.toLowerCase()}/`, input, (a) =>
+    a.Path.startsWith(prefix),
+  );
+  return {
+    AttachedPolicies: page.items.map((a) => ({ PolicyName: a.PolicyName, PolicyArn: a.PolicyArn })),
+    IsTruncated: page.IsTruncated,
+    Marker: page.Marker,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,13 +392,7 @@ export const policyHandlers: IamHandlers = {
   async CreatePolicy(input, ctx) {
     const path = input.Path ?? '/';
     validate(input.PolicyDocument, 'managed');
-    if (input.Tags) {
-      const keys = new Set<string>();
-      for (const t of input.Tags) {
-        if (keys.has(t.Key)) throw new InvalidInputException('Duplicate tag keys found.');
-        keys.add(t.Key);
-      }
-    }
+    if (input.Tags) checkPolicyTags(input.Tags);
     const now = ctx.now.toISOString();
     const p: PolicyRecord = {
       PolicyName: input.PolicyName,
@@ -365,21 +412,24 @@ export const policyHandlers: IamHandlers = {
     }
     const v: PolicyVersionRecord = { VersionId: 'v1', Document: input.PolicyDocument, CreateDate: now };
     await ctx.tx.put(ctx.accountId, KIND_POLICY_VERSION, versionKey(p, 'v1')!, v);
-    return { Policy: policyOut(p, 'create') };
+    return { Policy: policyOut(p, 'create', 0) };
   },
 
   async GetPolicy(input, ctx) {
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
-    return { Policy: policyOut(p, 'get') };
+    return { Policy: policyOut(p, 'get', await boundaryCount(ctx.tx, ctx.accountId, p.Arn)) };
   },
 
   async ListPolicies(input, ctx) {
     const scope = input.Scope ?? 'All';
     const prefix = input.PathPrefix ?? '/';
+    const boundaries = await boundaryCounts(ctx.tx, ctx.accountId);
+    const used = (p: PolicyRecord) => boundaries.get(p.Arn) ?? 0;
+    const out1 = (p: PolicyRecord) => policyOut(p, 'list', used(p));
     const keep = (p: PolicyRecord) => {
       if (!p.Path.startsWith(prefix)) return false;
-      if (input.PolicyUsageFilter === 'PermissionsBoundary') return false; // boundary usage is not tracked yet
+      if (input.PolicyUsageFilter === 'PermissionsBoundary') return used(p) > 0;
       if (input.OnlyAttached && p.AttachmentCount === 0) return false;
       return true;
     };
@@ -395,7 +445,7 @@ export const policyHandlers: IamHandlers = {
     if (scope !== 'AWS' && !inAwsPart) {
       const page = await paginate<PolicyRecord>(ctx.tx, ctx.accountId, KIND_POLICY, '', { Marker: input.Marker, MaxItems: max }, keep);
       if (page.IsTruncated || scope === 'Local') {
-        return { Policies: page.items.map((p) => policyOut(p, 'list')), IsTruncated: page.IsTruncated, Marker: page.Marker };
+        return { Policies: page.items.map(out1), IsTruncated: page.IsTruncated, Marker: page.Marker };
       }
       out.push(...page.items);
     }
@@ -418,14 +468,14 @@ export const policyHandlers: IamHandlers = {
       }
       out.push(rec);
     }
-    return { Policies: out.map((p) => policyOut(p, 'list')), IsTruncated: marker !== undefined, Marker: marker };
+    return { Policies: out.map(out1), IsTruncated: marker !== undefined, Marker: marker };
   },
 
   async DeletePolicy(input, ctx) {
     refuseAwsWrite(ctx, input.PolicyArn, 'DeletePolicy');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
-    if (p.AttachmentCount > 0) throw new DeleteConflictException('Cannot delete a policy attached to entities.');
+    if (p.AttachmentCount > 0 || (await boundaryCount(ctx.tx, ctx.accountId, p.Arn)) > 0) throw new DeleteConflictException(ATTACHED_TO_ENTITIES);
     const versions = await ctx.tx.list<PolicyVersionRecord>(ctx.accountId, KIND_POLICY_VERSION, { prefix: `${policyKey(p)}/` });
     if (versions.length > 1) {
       throw new DeleteConflictException(
@@ -527,66 +577,124 @@ export const policyHandlers: IamHandlers = {
   // --- attachments ------------------------------------------------------------------------
 
   async AttachUserPolicy(input, ctx) {
-    const u = await requireUser(ctx, input.UserName);
-    const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
-    if (!p) throw new NoSuchEntityException(`Policy ${input.PolicyArn} does not exist or is not attachable.`);
-    const prefix = `${userKey(u.UserName)}/`;
-    const key = prefix + attachKey(p);
-    if (await ctx.tx.get(ctx.accountId, KIND_USER_ATTACHED, key)) return; // already attached: no change
-    if ((await ctx.tx.count(ctx.accountId, KIND_USER_ATTACHED, { prefix })) >= MAX_USER_ATTACHMENTS) {
-      throw new LimitExceededException(`Cannot exceed quota for PoliciesPerUser: ${MAX_USER_ATTACHMENTS}`);
-    }
-    const att: UserAttachmentRecord = { PolicyArn: p.Arn, PolicyName: p.PolicyName, Path: p.Path };
-    await ctx.tx.put(ctx.accountId, KIND_USER_ATTACHED, key, att);
-    const rev: PolicyAttachmentRecord = { UserName: u.UserName, UserId: u.UserId, Path: u.Path };
-    await ctx.tx.put(ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/user/${userKey(u.UserName)}`, rev);
-    // AWS managed policies' counts are computed from the reverse index (findPolicy).
-    if (!isAws(p)) await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: p.AttachmentCount + 1 });
+    await attach(ctx, 'user', input.UserName, input.PolicyArn);
   },
-
   async DetachUserPolicy(input, ctx) {
-    const u = await requireUser(ctx, input.UserName);
-    const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
-    if (!p) throw policyNotFound(input.PolicyArn);
-    if (!(await ctx.tx.delete(ctx.accountId, KIND_USER_ATTACHED, `${userKey(u.UserName)}/${attachKey(p)}`))) {
-      throw policyNotFound(input.PolicyArn);
-    }
-    await ctx.tx.delete(ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/user/${userKey(u.UserName)}`);
-    if (!isAws(p)) {
-      await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, AttachmentCount: Math.max(0, p.AttachmentCount - 1) });
-    }
+    await detach(ctx, 'user', input.UserName, input.PolicyArn);
+  },
+  async ListAttachedUserPolicies(input, ctx) {
+    return listAttached(ctx, 'user', input.UserName, input);
   },
 
-  async ListAttachedUserPolicies(input, ctx) {
-    const u = await requireUser(ctx, input.UserName);
-    const prefix = input.PathPrefix ?? '/';
-    const page = await paginate<UserAttachmentRecord>(ctx.tx, ctx.accountId, KIND_USER_ATTACHED, `${userKey(u.UserName)}/`, input, (a) =>
-      a.Path.startsWith(prefix),
-    );
-    return {
-      AttachedPolicies: page.items.map((a) => ({ PolicyName: a.PolicyName, PolicyArn: a.PolicyArn })),
-      IsTruncated: page.IsTruncated,
-      Marker: page.Marker,
-    };
+  async AttachGroupPolicy(input, ctx) {
+    await attach(ctx, 'group', input.GroupName, input.PolicyArn);
+  },
+  async DetachGroupPolicy(input, ctx) {
+    await detach(ctx, 'group', input.GroupName, input.PolicyArn);
+  },
+  async ListAttachedGroupPolicies(input, ctx) {
+    return listAttached(ctx, 'group', input.GroupName, input);
+  },
+
+  async AttachRolePolicy(input, ctx) {
+    await attach(ctx, 'role', input.RoleName, input.PolicyArn);
+  },
+  async DetachRolePolicy(input, ctx) {
+    await detach(ctx, 'role', input.RoleName, input.PolicyArn);
+  },
+  async ListAttachedRolePolicies(input, ctx) {
+    return listAttached(ctx, 'role', input.RoleName, input);
   },
 
   async ListEntitiesForPolicy(input, ctx) {
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
-    const filter = input.EntityFilter;
-    const wantUsers = filter === undefined || filter === 'User';
-    const boundaryOnly = input.PolicyUsageFilter === 'PermissionsBoundary';
-    if (!wantUsers || boundaryOnly) return { PolicyGroups: [], PolicyUsers: [], PolicyRoles: [], IsTruncated: false };
-    const prefix = input.PathPrefix ?? '/';
-    const page = await paginate<PolicyAttachmentRecord>(ctx.tx, ctx.accountId, KIND_POLICY_ATTACHMENT, `${attachKey(p)}/user/`, input, (a) =>
-      a.Path.startsWith(prefix),
+    const f = input.EntityFilter;
+    const types = new Set<EntityType>(
+      f === undefined ? ['user', 'group', 'role'] : f === 'User' ? ['user'] : f === 'Group' ? ['group'] : f === 'Role' ? ['role'] : [],
     );
-    return {
-      PolicyGroups: [],
-      PolicyUsers: page.items.map((a) => ({ UserName: a.UserName, UserId: a.UserId })),
-      PolicyRoles: [],
-      IsTruncated: page.IsTruncated,
-      Marker: page.Marker,
+    const prefix = input.PathPrefix ?? '/';
+    // One ordered list over the three entity types: `<type>/<lower-name>` -> the entity.
+    const rows = new Map<string, EntityRef>();
+    const add = (e: EntityRef) => {
+      if (types.has(e.type) && e.path.startsWith(prefix)) rows.set(`${e.type}/${e.name.toLowerCase()}`, e);
     };
+    if (input.PolicyUsageFilter !== 'PermissionsBoundary') {
+      for (const r of await ctx.tx.list<PolicyAttachmentRecord>(ctx.accountId, KIND_POLICY_ATTACHMENT, { prefix: `${attachKey(p)}/` })) {
+        const v = r.value;
+        if (v.UserName !== undefined) add({ type: 'user', name: v.UserName, id: v.UserId!, path: v.Path });
+        else if (v.GroupName !== undefined) add({ type: 'group', name: v.GroupName, id: v.GroupId!, path: v.Path });
+        else if (v.RoleName !== undefined) add({ type: 'role', name: v.RoleName, id: v.RoleId!, path: v.Path });
+      }
+    }
+    if (input.PolicyUsageFilter !== 'PermissionsPolicy' && (types.has('user') || types.has('role'))) {
+      const h = await boundaryHolders(ctx.tx, ctx.accountId, p.Arn);
+      for (const u of h.users) add({ type: 'user', name: u.UserName, id: u.UserId, path: u.Path });
+      for (const r of h.roles) add({ type: 'role', name: r.RoleName, id: r.RoleId, path: r.Path });
+    }
+    const keys = [...rows.keys()].sort();
+    let start = 0;
+    if (input.Marker !== undefined) {
+      const after = decodeMarker(input.Marker);
+      if (!/^(group|role|user)\//.test(after)) throw new ServiceError('ValidationError', 'Invalid Marker.', 400);
+      while (start < keys.length && keys[start]! <= after) start++;
+    }
+    const max = input.MaxItems ?? 100;
+    const slice = keys.slice(start, start + max);
+    const truncated = start + max < keys.length;
+    const out = {
+      PolicyGroups: [] as Array<{ GroupName: string; GroupId: string }>,
+      PolicyUsers: [] as Array<{ UserName: string; UserId: string }>,
+      PolicyRoles: [] as Array<{ RoleName: string; RoleId: string }>,
+    };
+    for (const k of slice) {
+      const e = rows.get(k)!;
+      if (e.type === 'group') out.PolicyGroups.push({ GroupName: e.name, GroupId: e.id });
+      else if (e.type === 'user') out.PolicyUsers.push({ UserName: e.name, UserId: e.id });
+      else out.PolicyRoles.push({ RoleName: e.name, RoleId: e.id });
+    }
+    return { ...out, IsTruncated: truncated, Marker: truncated ? encodeMarker(slice[slice.length - 1]!) : undefined };
+  },
+
+  // --- policy tags ------------------------------------------------------------------------
+
+  async TagPolicy(input, ctx) {
+    refuseAwsWrite(ctx, input.PolicyArn, 'TagPolicy');
+    const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
+    if (!p) throw policyNotFound(input.PolicyArn);
+    checkPolicyTags(input.Tags);
+    const tags = [...(p.Tags ?? [])];
+    for (const t of input.Tags) {
+      const i = tags.findIndex((x) => x.Key === t.Key);
+      if (i >= 0) tags[i] = { Key: t.Key, Value: t.Value };
+      else tags.push({ Key: t.Key, Value: t.Value });
+    }
+    if (tags.length > TAGS_PER_ENTITY) throw new LimitExceededException(`Cannot exceed quota for TagsPerPolicy: ${TAGS_PER_ENTITY}`);
+    await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, Tags: tags });
+  },
+
+  async UntagPolicy(input, ctx) {
+    refuseAwsWrite(ctx, input.PolicyArn, 'UntagPolicy');
+    const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
+    if (!p) throw policyNotFound(input.PolicyArn);
+    const drop = new Set(input.TagKeys);
+    await ctx.tx.put(ctx.accountId, KIND_POLICY, policyKey(p), { ...p, Tags: (p.Tags ?? []).filter((t) => !drop.has(t.Key)) });
+  },
+
+  async ListPolicyTags(input, ctx) {
+    const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
+    if (!p) throw policyNotFound(input.PolicyArn);
+    const all = p.Tags ?? [];
+    let start = 0;
+    if (input.Marker !== undefined) {
+      const after = decodeMarker(input.Marker);
+      const i = all.findIndex((t) => t.Key === after);
+      if (i < 0) throw new ServiceError('ValidationError', 'Invalid Marker.', 400);
+      start = i + 1;
+    }
+    const max = input.MaxItems ?? 100;
+    const slice = all.slice(start, start + max);
+    const truncated = start + max < all.length;
+    return { Tags: slice, IsTruncated: truncated, Marker: truncated ? encodeMarker(slice[slice.length - 1]!.Key) : undefined };
   },
 };

@@ -22,10 +22,15 @@
  *   LimitExceeded "Cannot exceed quota for TagsPerRole: 50" (a single list of more than 50 is the
  *   model's ValidationError).
  * - 1000 roles per account ("Cannot exceed quota for RolesPerAccount: 1000").
+ * - PermissionsBoundary (CreateRole, PutRolePermissionsBoundary) must name an existing managed policy
+ *   (boundaries.ts: "ARN X is not valid." / "Scope ARN: X does not exist or is not attachable.").
+ * - DeleteRole refuses, in this order, while the role has inline policies ("Cannot delete entity, must
+ *   delete policies first."), attached managed policies ("Cannot delete entity, must detach all
+ *   policies first.") or is in an instance profile ("Cannot delete entity, must remove roles from
+ *   instance profile first."). A permissions boundary does not block it.
  *
- * Gaps: PermissionsBoundary is stored as given (not checked against managed policies); principals
- * in trust policies are checked for form only (IAM also rejects ARNs of users/roles that do not exist);
- * DeleteRole does not yet check attached managed policies or instance profiles (other modules).
+ * Gaps: principals in trust policies are checked for form only (IAM also rejects ARNs of users/roles
+ * that do not exist). RoleLastUsed stays empty until the authorizer records use in `RoleLastUsed`.
  */
 import { newUniqueId } from '../../accounts/ids.js';
 import type { ReadTx } from '../../store/types.js';
@@ -41,6 +46,8 @@ import type { HandlerContext } from '../../gateway/context.js';
 import { type InlinePolicyRecord } from './groups.js';
 import { checkDuplicateTags, encodePolicyDocument, listPage, mergeTags, policyError, removeTags, tagPage } from './common.js';
 import { roleBlockers as instanceProfileBlockers } from './instance-profiles.js';
+import { attachedCount } from './managed.js';
+import { resolveBoundary } from './boundaries.js';
 
 export const KIND_ROLE = 'iam.role';
 export const KIND_ROLE_POLICY = 'iam.rolePolicy';
@@ -60,6 +67,8 @@ export interface RoleRecord {
   MaxSessionDuration: number;
   PermissionsBoundary?: AttachedPermissionsBoundary;
   Tags?: Tag[];
+  /** When and where the role was last used (ISO date), as the authorizer records it. */
+  RoleLastUsed?: { LastUsedDate: string; Region: string };
 }
 
 const roleKey = (name: string) => name.toLowerCase();
@@ -98,8 +107,13 @@ export function roleOut(r: RoleRecord, view: RoleView): Role {
     if (r.PermissionsBoundary) out.PermissionsBoundary = r.PermissionsBoundary;
     if (r.Tags && r.Tags.length) out.Tags = r.Tags;
   }
-  if (view === 'get') out.RoleLastUsed = {};
+  if (view === 'get') out.RoleLastUsed = roleLastUsed(r);
   return out;
+}
+
+/** RoleLastUsed as GetRole and GetAccountAuthorizationDetails show it: empty until the role is used. */
+export function roleLastUsed(r: RoleRecord): { LastUsedDate?: Date; Region?: string } {
+  return r.RoleLastUsed ? { LastUsedDate: new Date(r.RoleLastUsed.LastUsedDate), Region: r.RoleLastUsed.Region } : {};
 }
 
 async function requireRole(ctx: HandlerContext, name: string): Promise<RoleRecord> {
@@ -136,8 +150,8 @@ export const roleHandlers: IamHandlers = {
       MaxSessionDuration: input.MaxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
     };
     if (input.Description !== undefined) r.Description = input.Description;
-    if (input.PermissionsBoundary) {
-      r.PermissionsBoundary = { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: input.PermissionsBoundary };
+    if (input.PermissionsBoundary !== undefined) {
+      r.PermissionsBoundary = await resolveBoundary(ctx.tx, ctx.accountId, input.PermissionsBoundary);
     }
     if (input.Tags && input.Tags.length) r.Tags = input.Tags.map((t) => ({ Key: t.Key, Value: t.Value }));
     if (!(await ctx.tx.insert(ctx.accountId, KIND_ROLE, roleKey(input.RoleName), r))) {
@@ -188,6 +202,9 @@ export const roleHandlers: IamHandlers = {
     if ((await ctx.tx.count(ctx.accountId, KIND_ROLE_POLICY, { prefix: `${k}/` })) > 0) {
       throw new DeleteConflictException('Cannot delete entity, must delete policies first.');
     }
+    if ((await attachedCount(ctx.tx, ctx.accountId, 'role', r.RoleName)) > 0) {
+      throw new DeleteConflictException('Cannot delete entity, must detach all policies first.');
+    }
     const inProfile = await instanceProfileBlockers(ctx.tx, ctx.accountId, r.RoleName);
     if (inProfile) throw new DeleteConflictException(inProfile);
     await ctx.tx.delete(ctx.accountId, KIND_ROLE, k);
@@ -232,6 +249,19 @@ export const roleHandlers: IamHandlers = {
     if (!(await ctx.tx.delete(ctx.accountId, KIND_ROLE_POLICY, `${roleKey(r.RoleName)}/${input.PolicyName}`))) {
       throw new NoSuchEntityException(`The role policy with name ${input.PolicyName} cannot be found.`);
     }
+  },
+
+  async PutRolePermissionsBoundary(input, ctx) {
+    const r = await requireRole(ctx, input.RoleName);
+    r.PermissionsBoundary = await resolveBoundary(ctx.tx, ctx.accountId, input.PermissionsBoundary);
+    await putRole(ctx, r);
+  },
+
+  async DeleteRolePermissionsBoundary(input, ctx) {
+    const r = await requireRole(ctx, input.RoleName);
+    if (!r.PermissionsBoundary) return;
+    delete r.PermissionsBoundary;
+    await putRole(ctx, r);
   },
 
   async TagRole(input, ctx) {

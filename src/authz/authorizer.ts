@@ -31,6 +31,7 @@ import { requestContext, withResourceTags, type PrincipalFacts, type RequestFact
 import { AuditTrail } from './audit.js';
 import { denialError } from './denials.js';
 import { userPermissions, type PolicyDoc } from '../services/iam/permissions.js';
+import { usersMayChangeOwnPassword } from '../services/iam/login-profiles.js';
 
 interface PrincipalPolicies {
   identity: CompiledPolicy[];
@@ -168,6 +169,9 @@ export class Authorizer {
     if (p.type === 'user') {
       const perms = await userPermissions(tx, p.accountId, p.name);
       if (perms) {
+        // The password policy's AllowUsersToChangePassword lets every user change its own password,
+        // as the IAMUserChangePassword managed policy would.
+        if (await usersMayChangeOwnPassword(tx, p.accountId)) perms.identity.push(CHANGE_OWN_PASSWORD);
         out = {
           identity: perms.identity.map((d) => this.compile(d, 'identity')).filter((c): c is CompiledPolicy => c !== undefined),
           boundary: perms.boundary ? this.compile(perms.boundary, 'boundary') : undefined,
@@ -193,6 +197,17 @@ export class Authorizer {
     return c ?? undefined;
   }
 }
+
+const CHANGE_OWN_PASSWORD: PolicyDoc = {
+  id: 'account/AllowUsersToChangePassword',
+  document: JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'iam:ChangePassword', Resource: 'arn:aws:iam::*:user/${aws:username}' },
+      { Effect: 'Allow', Action: 'iam:GetAccountPasswordPolicy', Resource: '*' },
+    ],
+  }),
+};
 
 const ROOT_POLICIES: PrincipalPolicies = { identity: [], facts: { tags: [] } };
 

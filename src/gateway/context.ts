@@ -37,6 +37,8 @@ export interface RequestContext {
   operation?: string;
   /** The caller, once authenticated. */
   principal?: Principal;
+  /** The SigV4 signing name (`iam`, `s3`...), once authenticated: what GetAccessKeyLastUsed reports. */
+  signingService?: string;
   /** HTTP status finally answered (for the log line). */
   status?: number;
 }

@@ -24,6 +24,7 @@ import { decodeRequestBody, verifyS3PayloadIntegrity } from '../auth/body.js';
 import { authErrorFor } from '../auth/errors.js';
 import { CredentialCache } from '../auth/credential-cache.js';
 import { Authorizer } from '../authz/authorizer.js';
+import { recordAccessKeyUse } from '../services/iam/users.js';
 import type { AccessKeyRecord } from '../accounts/accounts.js';
 import { ServiceError, isServiceError, internalError } from './errors.js';
 import { detectService } from './detect.js';
@@ -145,6 +146,7 @@ export class Gateway {
       errorCode = 'InternalFailure';
     }
     ctx.status = response.status;
+    if (ctx.principal) await this.noteKeyUse(ctx);
     if (!res.headersSent) {
       const headers = response.headers;
       // AWS answers with Content-Length, never chunked; a HEAD keeps the length the codec gave.
@@ -247,6 +249,7 @@ export class Gateway {
       const run = async (tx: HandlerContext['tx']) => {
         const { principal, payload, key } = await this.authenticate(svc.id, tx, signed, authInfo, body, ctx.receivedAt);
         ctx.principal = principal;
+        ctx.signingService = authInfo.service;
         if (svc.id === 's3') verifyS3PayloadIntegrity(headers, payload);
         if (!resolved) throw opError;
         ctx.operation = resolved.name;
@@ -297,6 +300,29 @@ export class Gateway {
         err = internalError(svc.id === 's3' ? 'InternalError' : 'InternalFailure');
       }
       return { response: svc.codec.serializeError(model, op, err, rctx), errorCode: err.code };
+    }
+  }
+
+  /** Last recorded use per long-term key (`<hour>|<service>|<region>`), to write only on change. */
+  private readonly keyUse = new Map<string, string>();
+
+  /**
+   * Records an authenticated request against its access key (GetAccessKeyLastUsed), in its own
+   * small transaction: the request's own may be read-only. Written only when the hour, service or
+   * region changes, so a busy key costs one write per hour.
+   */
+  private async noteKeyUse(ctx: RequestContext): Promise<void> {
+    const p = ctx.principal!;
+    if (p.sessionToken !== undefined || p.accessKeyId.startsWith('ASIA')) return;
+    const service = ctx.signingService ?? ctx.service ?? 'unknown';
+    const stamp = `${Math.floor(ctx.receivedAt.getTime() / 3_600_000)}|${service}|${ctx.region}`;
+    if (this.keyUse.get(p.accessKeyId) === stamp) return;
+    try {
+      await this.opts.store.write((tx) => recordAccessKeyUse(tx, p.accessKeyId, service, ctx.region, ctx.receivedAt));
+      if (this.keyUse.size >= 100_000) this.keyUse.clear();
+      this.keyUse.set(p.accessKeyId, stamp);
+    } catch (e) {
+      this.opts.logger.error('recording access key use failed', { requestId: ctx.requestId, error: String(e) });
     }
   }
 

@@ -41,15 +41,19 @@ export async function getUser(tx: ReadTx, accountId: string, userName: string): 
   return tx.get<UserRecord>(accountId, KIND_USER, userKey(userName));
 }
 
-/** A user as IAM's responses show it: `Tags` only where the operation returns them (GetUser, CreateUser). */
-export function userView(u: UserRecord, opts: { tags?: boolean } = {}) {
+/**
+ * A user as IAM's responses show it. `full` (GetUser, CreateUser) adds Tags and PermissionsBoundary:
+ * listings leave them out ("This operation does not return the following attributes, even though
+ * they are an attribute of the returned object: PermissionsBoundary, Tags", IAM API Reference, ListUsers).
+ */
+export function userView(u: UserRecord, opts: { full?: boolean } = {}) {
   return {
     Path: u.Path,
     UserName: u.UserName,
     UserId: u.UserId,
     Arn: u.Arn,
     CreateDate: new Date(u.CreateDate),
-    PermissionsBoundary: u.PermissionsBoundary,
-    Tags: opts.tags && u.Tags && u.Tags.length ? u.Tags : undefined,
+    PermissionsBoundary: opts.full ? u.PermissionsBoundary : undefined,
+    Tags: opts.full && u.Tags && u.Tags.length ? u.Tags : undefined,
   };
 }

@@ -56,6 +56,7 @@ import {
 } from './policies.js';
 import { renameUserLoginProfile, userBlockers as loginProfileBlockers } from './login-profiles.js';
 import { KIND_MFA_DEVICE, KIND_USER_MFA_DEVICE, userBlockers as mfaBlockers, type MfaDeviceRecord } from './mfa.js';
+import { resolveBoundary } from './boundaries.js';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
@@ -81,7 +82,7 @@ const USER_RENAMES: Array<(tx: WriteTx, accountId: string, oldName: string, newN
 const noSuchUser = (name: string) => new NoSuchEntityException(`The user with name ${name} cannot be found.`);
 
 
-const userOut = (u: UserRecord) => userView(u, { tags: true });
+const userOut = (u: UserRecord) => userView(u, { full: true });
 
 /** The user a request names, or, when it names none, the calling user (undefined for root). */
 async function targetUser(ctx: HandlerContext, userName: string | undefined): Promise<UserRecord | undefined> {
@@ -211,9 +212,7 @@ export const userHandlers: IamHandlers = {
       Path: path,
       CreateDate: ctx.now.toISOString(),
       Tags: input.Tags?.map((t) => ({ Key: t.Key, Value: t.Value })),
-      PermissionsBoundary: input.PermissionsBoundary
-        ? { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: input.PermissionsBoundary }
-        : undefined,
+      PermissionsBoundary: input.PermissionsBoundary ? await resolveBoundary(ctx.tx, ctx.accountId, input.PermissionsBoundary) : undefined,
     };
     if (!(await ctx.tx.insert(ctx.accountId, KIND_USER, userKey(input.UserName), user))) {
       throw new EntityAlreadyExistsException(`User with name ${input.UserName} already exists.`);

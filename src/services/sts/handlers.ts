@@ -29,6 +29,9 @@ import { ServiceError } from '../../gateway/errors.js';
 import { accountFromAccessKeyId, newAccessKeyId, newSecretAccessKey } from '../../accounts/ids.js';
 import { getAccessKey, putAccessKey, type AccessKeyRecord } from '../../accounts/accounts.js';
 import { checkMfaCode } from '../iam/mfa.js';
+import { getMessageKey } from '../../authz/secrets.js';
+import { decodeAuthorizationMessage } from '../../policy/messages.js';
+import { InvalidAuthorizationMessageException } from '../../generated/sts.js';
 
 const ROOT_MAX_SESSION = 3600;
 const DEFAULT_SESSION = 43200;
@@ -92,5 +95,15 @@ export const stsHandlers: StsHandlers = {
     const account = accountFromAccessKeyId(input.AccessKeyId);
     if (!account) throw new ServiceError('ValidationError', `The access key ID ${input.AccessKeyId} is not valid.`, 400);
     return { Account: account };
+  },
+
+  // Opens the encoded authorization failure messages EC2 answers UnauthorizedOperation with (sealed by
+  // this installation's key, src/authz/secrets.ts). The caller needs sts:DecodeAuthorizationMessage,
+  // which the pipeline checks. A message sealed elsewhere (or altered) is InvalidAuthorizationMessageException.
+  async DecodeAuthorizationMessage(input, ctx) {
+    const key = await getMessageKey(ctx.tx);
+    const decoded = key && decodeAuthorizationMessage(input.EncodedMessage, key);
+    if (decoded === undefined || decoded === '') throw new InvalidAuthorizationMessageException('Message is not valid');
+    return { DecodedMessage: decoded };
   },
 };

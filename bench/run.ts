@@ -7,89 +7,14 @@
  * the same for both servers. Reports req/s, p50/p99 latency, the ratio to the bare server, cold
  * start (process start to the first successful GetCallerIdentity) and idle RSS.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { request, Agent } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from '../test/e2e/sha256.js';
+import { agent, load, once, prepare, rssMb, CONCURRENCY, SECONDS, type Prepared } from './http.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CREDS = { accessKeyId: 'AKIAQAAAAAAAAAAAAAAA', secretAccessKey: 'benchbenchbenchbenchbenchbenchbenchbench' };
 const ACCOUNT = '111122223333';
-
-interface Prepared {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function waitForLine(child: ChildProcess, re: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const on = (d: Buffer) => {
-      buf += d.toString();
-      if (re.test(buf)) {
-        child.stderr?.off('data', on);
-        child.stdout?.off('data', on);
-        resolve();
-      }
-    };
-    child.stderr?.on('data', on);
-    child.stdout?.on('data', on);
-    child.once('exit', (c) => reject(new Error(`server exited early (${c}): ${buf}`)));
-  });
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function once(port: number, p: Prepared): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: p.method, path: p.path, headers: p.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(p.body);
-  });
-}
-
-async function load(port: number, p: Prepared) {
-  const lat: number[] = [];
-  let errors = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const r = await once(port, p);
-      lat.push(performance.now() - t0);
-      if (r.status !== 200) errors++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const secs = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
-  const q = (x: number) => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))]!;
-  return { rps: lat.length / secs, p50: q(0.5), p99: q(0.99), errors, n: lat.length };
-}
-
-async function prepare(port: number, service: string, body: string): Promise<Prepared> {
-  const signer = new SignatureV4({ service, region: 'us-east-1', credentials: CREDS, sha256: Sha256 });
-  const headers = { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
-  const s = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: '/', query: {}, headers, body });
-  return { method: 'POST', path: '/', headers: { ...(s.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)) }, body };
-}
 
 async function main() {
   const cli = join(ROOT, 'dist', 'src', 'cli.js');
@@ -117,7 +42,7 @@ async function main() {
     env: { ...process.env, NIMBUS_ACCOUNT_ID: ACCOUNT, NIMBUS_ROOT_ACCESS_KEY_ID: CREDS.accessKeyId, NIMBUS_ROOT_SECRET_ACCESS_KEY: CREDS.secretAccessKey },
   });
   const exited = new Promise((r) => nimbus.once('exit', r));
-  const gci = await prepare(port, 'sts', 'Action=GetCallerIdentity&Version=2011-06-15');
+  const gci = await prepare(port, 'sts', 'Action=GetCallerIdentity&Version=2011-06-15', CREDS);
   let cold = NaN;
   for (;;) {
     try {
@@ -137,11 +62,11 @@ async function main() {
 
   // 100 users for ListUsers
   for (let i = 0; i < 100; i++) {
-    const p = await prepare(port, 'iam', `Action=CreateUser&Version=2010-05-08&UserName=bench-user-${i}`);
+    const p = await prepare(port, 'iam', `Action=CreateUser&Version=2010-05-08&UserName=bench-user-${i}`, CREDS);
     const r = await once(port, p);
     if (r.status !== 200) throw new Error(`CreateUser failed: ${r.body}`);
   }
-  const listUsers = await prepare(port, 'iam', 'Action=ListUsers&Version=2010-05-08&MaxItems=100');
+  const listUsers = await prepare(port, 'iam', 'Action=ListUsers&Version=2010-05-08&MaxItems=100', CREDS);
   const check = await once(port, listUsers);
   const count = (check.body.match(/<member>/g) ?? []).length;
   if (check.status !== 200 || count !== 100) throw new Error(`ListUsers answered ${check.status} with ${count} users`);

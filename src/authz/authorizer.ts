@@ -23,11 +23,11 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import type { Decision } from '../policy/decide.js';
 import { compilePolicy } from '../policy/compile.js';
 import { decide } from '../policy/decide.js';
-import { makeContext, type ContextInput } from '../policy/context.js';
+import type { ContextInput } from '../policy/context.js';
 import { isProblem } from '../policy/document.js';
 import { actionFor, serviceAuthz, SERVICE_PREFIX, UNAUTHORIZED_OPERATIONS, type ActionDef } from './actions.js';
-import { bindResources, type BoundResource } from './resources.js';
-import { requestContext, withResourceTags, type PrincipalFacts, type RequestFacts } from './request-context.js';
+import { bindResources, type BindEnv, type BoundResource, type EntityFacts } from './resources.js';
+import { requestContext, resourceTagContext, FactsContext, type PrincipalFacts, type RequestFacts } from './request-context.js';
 import { AuditTrail } from './audit.js';
 import { denialError } from './denials.js';
 import { userPermissions, type PolicyDoc } from '../services/iam/permissions.js';
@@ -44,6 +44,7 @@ interface Check {
   action: string;
   def: ActionDef | undefined;
   resources: BoundResource[];
+  /** Extra context keys, lower-cased as requestContext writes them. */
   extraContext?: ContextInput;
 }
 
@@ -74,6 +75,8 @@ export class Authorizer {
   readonly audit = new AuditTrail();
   private readonly compiled = new Map<string, CompiledPolicy | null>();
   private readonly principals = new Map<string, PrincipalPolicies>();
+  /** IAM entities named by requests (paths, tags, boundaries), `null` for absent ones. */
+  private readonly entities = new Map<string, EntityFacts | null>();
   private seenGeneration = -1;
 
   constructor(private readonly store: Store) {}
@@ -83,7 +86,7 @@ export class Authorizer {
     if (UNAUTHORIZED_OPERATIONS[a.serviceId]?.has(a.operation)) return;
     const prefix = SERVICE_PREFIX[a.serviceId] ?? a.serviceId;
     const found = actionFor(a.serviceId, a.operation);
-    const env = { tx: a.tx, accountId: a.principal.accountId, region: a.facts.region, principal: a.principal };
+    const env = this.bindEnv(a.tx, a.principal, a.facts.region);
     const checks: Check[] = [];
     checks.push({
       action: found?.action ?? `${prefix}:${a.operation}`,
@@ -96,20 +99,20 @@ export class Authorizer {
       const def = serviceAuthz(svc).actions[name];
       const entityKind = extra.action === 'iam:PassRole' ? 'iam.role' : undefined;
       const entityName = extra.resource.slice(extra.resource.lastIndexOf('/') + 1);
-      const entity = entityKind ? await a.tx.get<BoundResource['entity']>(a.principal.accountId, entityKind, entityName.toLowerCase()) : undefined;
+      const entity = entityKind ? await env.entity(entityKind, entityName.toLowerCase()) : undefined;
       const arn = entity?.Path ? extra.resource.replace(/\/[^/]*$/, `${entity.Path}${entityName}`) : extra.resource;
       checks.push({ action: extra.action, def, resources: [{ type: 'role', arn, entity }], extraContext: extra.context });
     }
 
     const caller = callerOf(a.principal);
-    const policies = a.principal.type === 'root' ? ROOT_POLICIES : await this.policiesOf(a.tx, a.principal);
+    const policies = a.principal.type === 'root' ? ROOT_POLICIES : (this.cachedPolicies(a.principal) ?? (await this.loadPolicies(a.tx, a.principal)));
     for (const check of checks) {
       const base = requestContext(a.principal, a.key, policies.facts, a.facts, check.def, a.input, check.resources);
       if (check.extraContext) Object.assign(base, check.extraContext);
       for (const res of check.resources) {
-        const values = withResourceTags(base, res, prefix);
+        const context = new FactsContext(base, resourceTagContext(res, prefix));
         const d = decide(
-          { action: check.action, resource: res.arn, principal: caller, context: makeContext(values) },
+          { action: check.action, resource: res.arn, principal: caller, context },
           { identity: policies.identity, boundary: policies.boundary, isRoot: a.principal.type === 'root' },
         );
         this.audit.record({
@@ -130,7 +133,7 @@ export class Authorizer {
             principal: a.principal,
             action: check.action,
             resource: res,
-            context: values,
+            context,
             policies: allPolicies(policies),
             messageKey: a.messageKey,
           });
@@ -144,27 +147,59 @@ export class Authorizer {
     const prefix = SERVICE_PREFIX[a.serviceId] ?? a.serviceId;
     const found = actionFor(a.serviceId, a.operation);
     if (!found) return [];
-    const env = { tx: a.tx, accountId: a.principal.accountId, region: a.facts.region, principal: a.principal };
+    const env = this.bindEnv(a.tx, a.principal, a.facts.region);
     const resources = await bindResources(serviceAuthz(prefix), found.def, a.operation, a.input, env);
-    const policies = a.principal.type === 'root' ? ROOT_POLICIES : await this.policiesOf(a.tx, a.principal);
+    const policies = a.principal.type === 'root' ? ROOT_POLICIES : (this.cachedPolicies(a.principal) ?? (await this.loadPolicies(a.tx, a.principal)));
     const base = requestContext(a.principal, a.key, policies.facts, a.facts, found.def, a.input, resources);
     return resources.map((res) =>
       decide(
-        { action: found.action, resource: res.arn, principal: callerOf(a.principal), context: makeContext(withResourceTags(base, res, prefix)) },
+        { action: found.action, resource: res.arn, principal: callerOf(a.principal), context: new FactsContext(base, resourceTagContext(res, prefix)) },
         { identity: policies.identity, boundary: policies.boundary, isRoot: a.principal.type === 'root' },
       ),
     );
   }
 
-  private async policiesOf(tx: ReadTx, p: Principal): Promise<PrincipalPolicies> {
+  /** Drops every cached fact once the store has changed (any committed write). */
+  private fresh(): void {
     const generation = this.store.generation;
     if (generation !== this.seenGeneration) {
       this.principals.clear();
+      this.entities.clear();
       this.seenGeneration = generation;
     }
+  }
+
+  private bindEnv(tx: ReadTx, principal: Principal, region: string): BindEnv {
+    const accountId = principal.accountId;
+    return {
+      tx,
+      accountId,
+      region,
+      principal,
+      entity: (kind, lowerName) => {
+        this.fresh();
+        const k = `${accountId}|${kind}|${lowerName}`;
+        const hit = this.entities.get(k);
+        if (hit !== undefined) return hit ?? undefined;
+        const generation = this.store.generation;
+        return tx.get<EntityFacts>(accountId, kind, lowerName).then((e) => {
+          if (this.store.generation !== generation) return e;
+          if (this.entities.size >= 50_000) this.entities.clear();
+          // Only what authorization reads is kept (not whole records).
+          this.entities.set(k, e ? { Path: e.Path, Tags: e.Tags, PermissionsBoundary: e.PermissionsBoundary } : null);
+          return e;
+        });
+      },
+    };
+  }
+
+  private cachedPolicies(p: Principal): PrincipalPolicies | undefined {
+    this.fresh();
+    return this.principals.get(p.arn);
+  }
+
+  private async loadPolicies(tx: ReadTx, p: Principal): Promise<PrincipalPolicies> {
     const cacheKey = p.arn;
-    const hit = this.principals.get(cacheKey);
-    if (hit) return hit;
     let out: PrincipalPolicies = { identity: [], facts: { tags: [] } };
     if (p.type === 'user') {
       const perms = await userPermissions(tx, p.accountId, p.name);

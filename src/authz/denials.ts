@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Principal } from '../gateway/context.js';
 import type { Decision } from '../policy/decide.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { ContextInput } from '../policy/context.js';
+import type { FactsContext } from './request-context.js';
 import type { BoundResource } from './resources.js';
 import { ServiceError } from '../gateway/errors.js';
 import {
@@ -27,7 +27,7 @@ export interface DenialFacts {
   principal: Principal;
   action: string;
   resource: BoundResource;
-  context: ContextInput;
+  context: FactsContext;
   policies: readonly CompiledPolicy[];
   messageKey: Uint8Array;
 }
@@ -50,9 +50,7 @@ export function denialError(serviceId: string, d: Decision, f: DenialFacts): Ser
       principal: { id: f.principal.userId, name: f.principal.type === 'user' ? f.principal.name : undefined, arn: f.principal.arn },
       action: f.action,
       resource: f.resource.arn,
-      conditions: Object.entries(f.context)
-        .filter(([, v]) => v !== undefined)
-        .map(([key, v]) => ({ key, values: renderValue(v) })),
+      conditions: f.context.entries().map(([key, v]) => ({ key, values: renderValue(v) })),
     });
     const encoded = encodeAuthorizationMessage(json, f.messageKey, randomBytes(12));
     return new ServiceError('UnauthorizedOperation', unauthorizedOperationMessage(d, opts, encoded), 403);

@@ -19,6 +19,7 @@ import type { AccessKeyRecord } from '../accounts/accounts.js';
 import type { ActionDef } from './actions.js';
 import type { BoundResource } from './resources.js';
 import type { ContextInput } from '../policy/context.js';
+import type { ContextKeys } from '../policy/types.js';
 
 export interface RequestFacts {
   now: Date;
@@ -65,7 +66,7 @@ export interface PrincipalFacts {
 
 /**
  * The context keys shared by every resource of a request (resource tags are added per resource by
- * `withResourceTags`).
+ * `resourceTagContext`).
  */
 export function requestContext(
   principal: Principal,
@@ -76,40 +77,41 @@ export function requestContext(
   input: Input,
   resources: BoundResource[],
 ): ContextInput {
+  // Keys are written lower-cased (the engine looks them up that way); displayName() restores
+  // AWS's spelling for the decoded authorization message.
   const c: ContextInput = {
-    'aws:CurrentTime': facts.now,
-    'aws:EpochTime': Math.floor(facts.now.getTime() / 1000),
-    'aws:SourceIp': facts.sourceIp,
-    'aws:SecureTransport': facts.secureTransport,
-    'aws:RequestedRegion': facts.region,
-    'aws:PrincipalArn': pf.roleArn ?? principal.arn,
-    'aws:PrincipalAccount': principal.accountId,
-    'aws:PrincipalType': PRINCIPAL_TYPE[principal.type],
+    'aws:currenttime': facts.now,
+    'aws:epochtime': Math.floor(facts.now.getTime() / 1000),
+    'aws:sourceip': facts.sourceIp,
+    'aws:securetransport': facts.secureTransport,
+    'aws:requestedregion': facts.region,
+    'aws:principalarn': pf.roleArn ?? principal.arn,
+    'aws:principalaccount': principal.accountId,
+    'aws:principaltype': PRINCIPAL_TYPE[principal.type],
     'aws:userid': principal.userId,
-    'aws:ViaAWSService': false,
-    'aws:PrincipalIsAWSService': false,
+    'aws:viaawsservice': false,
+    'aws:principalisawsservice': false,
   };
   if (principal.type === 'user') c['aws:username'] = principal.name;
-  for (const t of pf.tags) c[`aws:PrincipalTag/${t.Key}`] = t.Value;
+  for (const t of pf.tags) c[`aws:principaltag/${t.Key.toLowerCase()}`] = t.Value;
   if (key?.sessionToken !== undefined) {
-    c['aws:MultiFactorAuthPresent'] = key.mfaAuthenticated === true;
-    c['aws:TokenIssueTime'] = new Date(key.createDate);
+    c['aws:multifactorauthpresent'] = key.mfaAuthenticated === true;
+    c['aws:tokenissuetime'] = new Date(key.createDate);
     if (key.mfaAuthenticated) {
-      const at = Date.parse((key as { mfaAuthenticatedAt?: string }).mfaAuthenticatedAt ?? key.createDate);
-      c['aws:MultiFactorAuthAge'] = Math.max(0, Math.floor((facts.now.getTime() - at) / 1000));
+      const at = Date.parse(key.mfaAuthenticatedAt ?? key.createDate);
+      c['aws:multifactorauthage'] = Math.max(0, Math.floor((facts.now.getTime() - at) / 1000));
     }
   }
   if (!def) return c;
-  const keys = new Set(def.conditionKeys.map((k) => k.toLowerCase()));
-  for (const rt of def.resourceTypes) for (const k of rt.conditionKeys) keys.add(k.toLowerCase());
+  const keys = conditionKeysOf(def);
   if (keys.has('aws:requesttag/${tagkey}')) {
     const tags = requestTags(input);
-    if (tags) for (const t of tags) c[`aws:RequestTag/${t.Key}`] = t.Value;
+    if (tags) for (const t of tags) c[`aws:requesttag/${t.Key.toLowerCase()}`] = t.Value;
   }
   if (keys.has('aws:tagkeys')) {
     const tags = requestTags(input);
-    if (tags) c['aws:TagKeys'] = tags.map((t) => t.Key);
-    else if (Array.isArray(input.TagKeys)) c['aws:TagKeys'] = input.TagKeys as string[];
+    if (tags) c['aws:tagkeys'] = tags.map((t) => t.Key);
+    else if (Array.isArray(input.TagKeys)) c['aws:tagkeys'] = input.TagKeys as string[];
   }
   for (const k of keys) {
     const get = SERVICE_KEYS[k];
@@ -120,14 +122,109 @@ export function requestContext(
   return c;
 }
 
-/** The request context plus the addressed resource's tags (aws:ResourceTag/<k>, iam:ResourceTag/<k>). */
-export function withResourceTags(base: ContextInput, resource: BoundResource, prefix: string): ContextInput {
+const keysCache = new WeakMap<ActionDef, Set<string>>();
+/** The condition keys an action supports (its own and its resource types'), lower-cased. */
+function conditionKeysOf(def: ActionDef): Set<string> {
+  let keys = keysCache.get(def);
+  if (!keys) {
+    keys = new Set(def.conditionKeys.map((k) => k.toLowerCase()));
+    for (const rt of def.resourceTypes) for (const k of rt.conditionKeys) keys.add(k.toLowerCase());
+    keysCache.set(def, keys);
+  }
+  return keys;
+}
+
+/** The addressed resource's tags (aws:ResourceTag/<k>, and iam:ResourceTag/<k> for IAM), or undefined. */
+export function resourceTagContext(resource: BoundResource, prefix: string): ContextInput | undefined {
   const tags = resource.entity?.Tags;
-  if (!tags || tags.length === 0) return base;
-  const c: ContextInput = { ...base };
+  if (!tags || tags.length === 0) return undefined;
+  const c: ContextInput = {};
   for (const t of tags) {
-    c[`aws:ResourceTag/${t.Key}`] = t.Value;
-    if (prefix === 'iam') c[`iam:ResourceTag/${t.Key}`] = t.Value;
+    const k = t.Key.toLowerCase();
+    c[`aws:resourcetag/${k}`] = t.Value;
+    if (prefix === 'iam') c[`iam:resourcetag/${k}`] = t.Value;
   }
   return c;
+}
+
+const DISPLAY: Record<string, string> = Object.fromEntries(
+  [
+    'aws:CurrentTime', 'aws:EpochTime', 'aws:SourceIp', 'aws:SecureTransport', 'aws:RequestedRegion', 'aws:PrincipalArn',
+    'aws:PrincipalAccount', 'aws:PrincipalType', 'aws:userid', 'aws:username', 'aws:ViaAWSService', 'aws:PrincipalIsAWSService',
+    'aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', 'aws:TokenIssueTime', 'aws:TagKeys', 'iam:PolicyARN',
+    'iam:PermissionsBoundary', 'iam:AWSServiceName', 'ec2:Region', 'sts:ExternalId', 'sts:RoleSessionName',
+    'sts:SourceIdentity', 'sts:TransitiveTagKeys', 'sts:DurationSeconds',
+  ].map((k) => [k.toLowerCase(), k]),
+);
+const DISPLAY_PREFIX: Array<[string, string]> = [
+  ['aws:principaltag/', 'aws:PrincipalTag/'],
+  ['aws:requesttag/', 'aws:RequestTag/'],
+  ['aws:resourcetag/', 'aws:ResourceTag/'],
+  ['iam:resourcetag/', 'iam:ResourceTag/'],
+];
+
+/** AWS's spelling of a (lower-cased) context key, for messages. */
+export function displayName(lowerKey: string): string {
+  const d = DISPLAY[lowerKey];
+  if (d) return d;
+  for (const [p, q] of DISPLAY_PREFIX) if (lowerKey.startsWith(p)) return q + lowerKey.slice(p.length);
+  return lowerKey;
+}
+
+type Value = ContextInput[string];
+
+function render(v: Exclude<Value, undefined>): readonly string[] {
+  if (Array.isArray(v)) return v as readonly string[];
+  if (typeof v === 'string') return [v];
+  if (typeof v === 'boolean') return [v ? 'true' : 'false'];
+  if (typeof v === 'number') return [String(v)];
+  const iso = (v as Date).toISOString();
+  return [iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso];
+}
+
+/**
+ * The policy engine's ContextKeys over a request's lower-cased ContextInput (plus an optional
+ * overlay: the addressed resource's tags), rendered lazily: a request usually reads one or two keys
+ * (`aws:username` for a `${aws:username}` resource), so values become strings only when a
+ * condition or variable asks (makeContext renders every key up front, which cost more than the
+ * decision itself). Same semantics as makeContext: names are case-insensitive, arrays are
+ * multivalued, `undefined` is absent.
+ */
+export class FactsContext implements ContextKeys {
+  private memo: Map<string, readonly string[] | undefined> | undefined;
+
+  constructor(
+    readonly values: ContextInput,
+    readonly overlay?: ContextInput,
+  ) {}
+
+  private raw(key: string): Value {
+    let v = this.overlay?.[key] ?? this.values[key];
+    if (v === undefined) {
+      const lk = key.toLowerCase();
+      if (lk !== key) v = this.overlay?.[lk] ?? this.values[lk];
+    }
+    return v;
+  }
+
+  get(key: string): readonly string[] | undefined {
+    const memo = (this.memo ??= new Map());
+    if (memo.has(key)) return memo.get(key);
+    const v = this.raw(key);
+    const out = v === undefined ? undefined : render(v);
+    memo.set(key, out);
+    return out;
+  }
+
+  isMulti(key: string): boolean {
+    return Array.isArray(this.raw(key));
+  }
+
+  /** Every key with AWS's spelling, for messages. */
+  entries(): Array<[string, Exclude<Value, undefined>]> {
+    const out: Array<[string, Exclude<Value, undefined>]> = [];
+    const all = this.overlay ? { ...this.values, ...this.overlay } : this.values;
+    for (const [k, v] of Object.entries(all)) if (v !== undefined) out.push([displayName(k), v]);
+    return out;
+  }
 }

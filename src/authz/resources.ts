@@ -43,6 +43,8 @@ export interface BindEnv {
   accountId: string;
   region: string;
   principal: Principal;
+  /** Reads an IAM entity (store kind, lower-cased name); the authorizer caches these. */
+  entity(kind: string, lowerName: string): EntityFacts | undefined | Promise<EntityFacts | undefined>;
 }
 
 type Input = Record<string, unknown>;
@@ -109,14 +111,30 @@ interface Filled {
   fromInput: boolean;
 }
 
+/** A template split once: literal texts around variable names (`lits.length === vars.length + 1`). */
+interface Parsed {
+  lits: string[];
+  vars: string[];
+}
+const parsedTemplates = new Map<string, Parsed>();
+function parseTemplate(template: string): Parsed {
+  let p = parsedTemplates.get(template);
+  if (!p) {
+    const parts = template.split(VAR_RE);
+    p = { lits: parts.filter((_, i) => i % 2 === 0), vars: parts.filter((_, i) => i % 2 === 1) };
+    parsedTemplates.set(template, p);
+  }
+  return p;
+}
+
 async function fill(template: string, input: Input, env: BindEnv, operation: string): Promise<Filled | undefined> {
   let fromInput = true;
   let inputVars = 0;
   let entity: EntityFacts | undefined;
-  let failed = false;
-  const values: string[] = [];
-  for (const m of template.matchAll(VAR_RE)) {
-    const name = m[1]!;
+  const { lits, vars } = parseTemplate(template);
+  let arn = lits[0]!;
+  for (let i = 0; i < vars.length; i++) {
+    const name = vars[i]!;
     let value: string | undefined;
     if (name === 'Partition') value = 'aws';
     else if (name === 'Account') value = env.accountId;
@@ -127,38 +145,33 @@ async function fill(template: string, input: Input, env: BindEnv, operation: str
       let entName = ent ? (input[ent.member] as string | undefined) : undefined;
       let path: string | undefined;
       if (entName === undefined && base === 'UserName') {
-        entName = await userFromAccessKey(input, env, operation);
+        if (operation === 'GetAccessKeyLastUsed') entName = await userFromAccessKey(input, env);
         if (entName === undefined && (entName = userNameOf(env.principal)) !== undefined) {
           path = pathOfArn(env.principal.arn);
           fromInput = false;
         }
       }
       if (ent && entName !== undefined) {
-        const stored = await env.tx.get<EntityFacts>(env.accountId, ent.kind, entName.toLowerCase());
+        const found = env.entity(ent.kind, entName.toLowerCase());
+        const stored = found instanceof Promise ? await found : found;
         if (stored) entity = stored;
         path ??= stored?.Path ?? (typeof input.Path === 'string' ? input.Path : '/');
-        value = `${path.slice(1)}${entName}`;
+        value = path.length === 1 ? entName : path.slice(1) + entName;
         if (fromInput) inputVars++;
       }
     } else if (typeof input[name] === 'string') {
       value = input[name] as string;
       inputVars++;
     }
-    if (value === undefined) {
-      failed = true;
-      break;
-    }
-    values.push(value);
+    if (value === undefined) return undefined;
+    arn += value + lits[i + 1]!;
   }
-  if (failed) return undefined;
-  let i = 0;
-  const arn = template.replace(VAR_RE, () => values[i++]!);
   return { arn, entity, fromInput: fromInput && inputVars > 0 };
 }
 
 /** GetAccessKeyLastUsed names only the key: the resource is the key's owner. */
-async function userFromAccessKey(input: Input, env: BindEnv, operation: string): Promise<string | undefined> {
-  if (operation !== 'GetAccessKeyLastUsed' || typeof input.AccessKeyId !== 'string') return undefined;
+async function userFromAccessKey(input: Input, env: BindEnv): Promise<string | undefined> {
+  if (typeof input.AccessKeyId !== 'string') return undefined;
   const rec = await getAccessKey(env.tx, input.AccessKeyId);
   return rec && rec.accountId === env.accountId && rec.owner.type === 'user' ? rec.owner.userName : undefined;
 }

@@ -248,7 +248,7 @@ test('EC2 encoded failure messages decode with sts:DecodeAuthorizationMessage', 
   assert.match(decoded.context.principal.id, /^AIDA/);
   const region = decoded.context.conditions.items.find((c: any) => c.key === 'aws:RequestedRegion');
   assert.deepEqual(region.values.items, [{ value: 'ap-northeast-2' }]);
-  const ec2Region = decoded.context.conditions.items.find((c: any) => c.key === 'ec2:region');
+  const ec2Region = decoded.context.conditions.items.find((c: any) => c.key === 'ec2:Region');
   assert.deepEqual(ec2Region?.values.items, [{ value: 'ap-northeast-2' }]);
   await rejectsWith(sts.send(new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded.slice(0, -4) + 'AAAA' })), 'InvalidAuthorizationMessageException', 400);
 });

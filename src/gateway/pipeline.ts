@@ -24,6 +24,7 @@ import { decodeRequestBody, verifyS3PayloadIntegrity } from '../auth/body.js';
 import { authErrorFor } from '../auth/errors.js';
 import { CredentialCache } from '../auth/credential-cache.js';
 import { Authorizer } from '../authz/authorizer.js';
+import { AccessTracker } from '../authz/last-accessed.js';
 import { recordAccessKeyUse } from '../services/iam/users.js';
 import type { AccessKeyRecord } from '../accounts/accounts.js';
 import { ServiceError, isServiceError, internalError } from './errors.js';
@@ -112,11 +113,14 @@ function tooLarge(svc: ServiceDef, limit: number): ServiceError {
 export class Gateway {
   private readonly credentials: CredentialCache;
   readonly authorizer: Authorizer;
+  /** Service last accessed data, fed by every authorization decision. */
+  readonly accessTracker = new AccessTracker();
   private readonly messageKey: Uint8Array;
 
   constructor(private readonly opts: GatewayOptions) {
     this.credentials = new CredentialCache(opts.store);
     this.authorizer = new Authorizer(opts.store);
+    this.authorizer.audit.onDecision((r) => this.accessTracker.observe(r));
     this.messageKey = opts.messageKey ?? randomBytes(32);
   }
 
@@ -147,6 +151,7 @@ export class Gateway {
     }
     ctx.status = response.status;
     if (ctx.principal) await this.noteKeyUse(ctx);
+    if (this.accessTracker.dirty) await this.flushAccess(ctx);
     if (!res.headersSent) {
       const headers = response.headers;
       // AWS answers with Content-Length, never chunked; a HEAD keeps the length the codec gave.
@@ -323,6 +328,14 @@ export class Gateway {
       this.keyUse.set(p.accessKeyId, stamp);
     } catch (e) {
       this.opts.logger.error('recording access key use failed', { requestId: ctx.requestId, error: String(e) });
+    }
+  }
+
+  private async flushAccess(ctx: RequestContext): Promise<void> {
+    try {
+      await this.opts.store.write((tx) => this.accessTracker.flush(tx));
+    } catch (e) {
+      this.opts.logger.error('recording service last accessed failed', { requestId: ctx.requestId, error: String(e) });
     }
   }
 

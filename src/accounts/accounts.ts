@@ -20,9 +20,28 @@ export interface AccountRecord {
 }
 
 /** Who an access key belongs to. */
+/**
+ * What a temporary session carries besides its owner (AssumeRole, GetFederationToken): the
+ * session policies that narrow it, its session tags, its source identity.
+ */
+export interface SessionFacts {
+  /** Inline session policy (JSON, as sent). */
+  policy?: string;
+  /** Managed session policies. */
+  policyArns?: string[];
+  tags?: Array<{ Key: string; Value: string }>;
+  /** Tag keys that pass on to sessions this one assumes (role chaining). */
+  transitiveTagKeys?: string[];
+  sourceIdentity?: string;
+  /** Assumed with role credentials (role chaining: at most one hour). */
+  chained?: boolean;
+}
+
 export type KeyOwner =
   | { type: 'root' }
-  | { type: 'user'; userName: string; userId: string };
+  | { type: 'user'; userName: string; userId: string }
+  | { type: 'assumed-role'; roleName: string; roleId: string; roleArn: string; sessionName: string; session: SessionFacts }
+  | { type: 'federated-user'; name: string; userName: string; userId: string; userArn: string; session: SessionFacts };
 
 export interface AccessKeyRecord {
   accessKeyId: string;

@@ -30,14 +30,56 @@ import { bindResources, type BindEnv, type BoundResource, type EntityFacts } fro
 import { requestContext, resourceTagContext, FactsContext, type PrincipalFacts, type RequestFacts } from './request-context.js';
 import { AuditTrail } from './audit.js';
 import { denialError } from './denials.js';
-import { userPermissions, type PolicyDoc } from '../services/iam/permissions.js';
+import { userPermissions, rolePermissions, type PolicyDoc } from '../services/iam/permissions.js';
+import { getRole } from '../services/iam/roles.js';
+import { getUser } from '../services/iam/state.js';
+import { managedPolicyDocument } from '../services/iam/policies.js';
 import { usersMayChangeOwnPassword } from '../services/iam/login-profiles.js';
 
 interface PrincipalPolicies {
   identity: CompiledPolicy[];
   boundary?: CompiledPolicy;
+  /** Session policies (role sessions and federated users that were given any). */
+  session?: CompiledPolicy[];
   facts: PrincipalFacts;
 }
+
+/** A resource-based policy an operation is also decided by, and the account owning the resource. */
+interface ResourcePolicy {
+  policy: PolicyDoc;
+  type: PolicyType;
+  accountId: string;
+}
+type ResourcePolicyOf = (tx: ReadTx, input: Record<string, unknown>) => Promise<ResourcePolicy | undefined>;
+
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
+
+/**
+ * Operations decided with a resource-based policy. sts:AssumeRole: the role's trust policy, which
+ * must allow the caller even within one account (IAM User Guide, "Cross account resource access":
+ * a role trust policy is required), and which lives in the role's account (possibly another one).
+ */
+const RESOURCE_POLICIES: Record<string, Record<string, ResourcePolicyOf>> = {
+  sts: {
+    AssumeRole: async (tx, input) => {
+      const m = typeof input.RoleArn === 'string' ? ROLE_ARN.exec(input.RoleArn) : null;
+      if (!m) return undefined;
+      const role = await getRole(tx, m[1]!, m[2]!);
+      if (!role || role.Arn !== input.RoleArn) return undefined;
+      return { policy: { id: role.Arn, document: role.AssumeRolePolicyDocument }, type: 'trust', accountId: m[1]! };
+    },
+  },
+};
+
+/** Context an operation adds about itself. AssumeRole with SerialNumber + TokenCode is an MFA request (the STS handler verifies the code before issuing anything). */
+const OPERATION_CONTEXT: Record<string, Record<string, (input: Record<string, unknown>) => ContextInput | undefined>> = {
+  sts: {
+    AssumeRole: (i) =>
+      typeof i.SerialNumber === 'string' && typeof i.TokenCode === 'string'
+        ? { 'aws:multifactorauthpresent': true, 'aws:multifactorauthage': 0 }
+        : undefined,
+  },
+};
 
 /** One check: an action on a resource. */
 interface Check {
@@ -106,14 +148,26 @@ export class Authorizer {
 
     const caller = callerOf(a.principal);
     const policies = a.principal.type === 'root' ? ROOT_POLICIES : (this.cachedPolicies(a.principal) ?? (await this.loadPolicies(a.tx, a.principal)));
+    const rp = await RESOURCE_POLICIES[a.serviceId]?.[a.operation]?.(a.tx, a.input);
+    const resourcePolicy = rp && this.compile(rp.policy, rp.type);
+    const opContext = OPERATION_CONTEXT[a.serviceId]?.[a.operation]?.(a.input);
     for (const check of checks) {
       const base = requestContext(a.principal, a.key, policies.facts, a.facts, check.def, a.input, check.resources);
       if (check.extraContext) Object.assign(base, check.extraContext);
+      if (opContext) Object.assign(base, opContext);
       for (const res of check.resources) {
         const context = new FactsContext(base, resourceTagContext(res, prefix));
         const d = decide(
           { action: check.action, resource: res.arn, principal: caller, context },
-          { identity: policies.identity, boundary: policies.boundary, isRoot: a.principal.type === 'root' },
+          {
+            identity: policies.identity,
+            boundary: policies.boundary,
+            session: policies.session,
+            resource: check === checks[0] ? resourcePolicy : undefined,
+            resourceAccountId: check === checks[0] && rp ? rp.accountId : undefined,
+            resourcePolicyRequired: check === checks[0] && RESOURCE_POLICIES[a.serviceId]?.[a.operation] !== undefined ? true : undefined,
+            isRoot: a.principal.type === 'root',
+          },
         );
         this.audit.record({
           requestId: a.requestId,
@@ -134,7 +188,7 @@ export class Authorizer {
             action: check.action,
             resource: res,
             context,
-            policies: allPolicies(policies),
+            policies: resourcePolicy ? [...allPolicies(policies), resourcePolicy] : allPolicies(policies),
             messageKey: a.messageKey,
           });
         }
@@ -193,13 +247,35 @@ export class Authorizer {
     };
   }
 
+  /** Sessions are cached per credentials (two sessions of one name may carry different session policies). */
+  private static cacheKey(p: Principal): string {
+    return p.session ? p.accessKeyId : p.arn;
+  }
+
   private cachedPolicies(p: Principal): PrincipalPolicies | undefined {
     this.fresh();
-    return this.principals.get(p.arn);
+    return this.principals.get(Authorizer.cacheKey(p));
+  }
+
+  /** A session's policies: undefined when it was given none (a role session then keeps its role's permissions). */
+  private async sessionPolicies(tx: ReadTx, accountId: string, p: Principal): Promise<CompiledPolicy[] | undefined> {
+    const s = p.session;
+    if (!s || (s.policy === undefined && !s.policyArns?.length)) return undefined;
+    const out: CompiledPolicy[] = [];
+    if (s.policy !== undefined) {
+      const c = this.compile({ id: 'session-policy', document: s.policy }, 'session');
+      if (c) out.push(c);
+    }
+    for (const arn of s.policyArns ?? []) {
+      const document = await managedPolicyDocument(tx, accountId, arn);
+      const c = document === undefined ? undefined : this.compile({ id: arn, document }, 'session');
+      if (c) out.push(c);
+    }
+    return out;
   }
 
   private async loadPolicies(tx: ReadTx, p: Principal): Promise<PrincipalPolicies> {
-    const cacheKey = p.arn;
+    const cacheKey = Authorizer.cacheKey(p);
     let out: PrincipalPolicies = { identity: [], facts: { tags: [] } };
     if (p.type === 'user') {
       const perms = await userPermissions(tx, p.accountId, p.name);
@@ -213,6 +289,30 @@ export class Authorizer {
           facts: { tags: perms.tags },
         };
       }
+    } else if (p.type === 'assumed-role' && p.role) {
+      const role = await getRole(tx, p.accountId, p.role.name);
+      const perms = role && role.RoleId === p.role.id ? await rolePermissions(tx, p.accountId, p.role.name) : undefined;
+      const session = await this.sessionPolicies(tx, p.accountId, p);
+      out = {
+        identity: (perms?.identity ?? []).map((d) => this.compile(d, 'identity')).filter((c): c is CompiledPolicy => c !== undefined),
+        boundary: perms?.boundary ? this.compile(perms.boundary, 'boundary') : undefined,
+        // A session policy that no longer compiles must not widen the session: keep an empty list.
+        session,
+        facts: { tags: mergeTags(perms?.tags ?? [], p.session?.tags ?? []), roleArn: p.role.arn, sourceIdentity: p.session?.sourceIdentity },
+      };
+    } else if (p.type === 'federated-user' && p.sourceUser) {
+      const perms = await userPermissions(tx, p.accountId, p.sourceUser.name);
+      const live = perms && (await getUser(tx, p.accountId, p.sourceUser.name))?.UserId === p.sourceUser.id;
+      // Root may call GetFederationToken (not recommended): its federated users start from everything.
+      const fromRoot = p.sourceUser.arn === `arn:aws:iam::${p.accountId}:root`;
+      const identity = fromRoot ? [ALLOW_ALL] : live ? perms!.identity : [];
+      out = {
+        identity: identity.map((d) => this.compile(d, 'identity')).filter((c): c is CompiledPolicy => c !== undefined),
+        boundary: live && perms!.boundary ? this.compile(perms!.boundary, 'boundary') : undefined,
+        // GetFederationToken without a policy grants nothing: an empty session list, not "none".
+        session: (await this.sessionPolicies(tx, p.accountId, p)) ?? [],
+        facts: { tags: p.session?.tags ?? [], sourceIdentity: p.session?.sourceIdentity },
+      };
     }
     if (this.principals.size >= 10_000) this.principals.clear();
     this.principals.set(cacheKey, out);
@@ -244,10 +344,22 @@ const CHANGE_OWN_PASSWORD: PolicyDoc = {
   }),
 };
 
+const ALLOW_ALL: PolicyDoc = {
+  id: 'root',
+  document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+};
+
 const ROOT_POLICIES: PrincipalPolicies = { identity: [], facts: { tags: [] } };
 
 function allPolicies(p: PrincipalPolicies): CompiledPolicy[] {
-  return p.boundary ? [...p.identity, p.boundary] : p.identity;
+  return [...p.identity, ...(p.boundary ? [p.boundary] : []), ...(p.session ?? [])];
+}
+
+/** Session tags override the role's tags of the same key (keys compare case-insensitively). */
+function mergeTags(base: Array<{ Key: string; Value: string }>, over: Array<{ Key: string; Value: string }>) {
+  if (over.length === 0) return base;
+  const keys = new Set(over.map((t) => t.Key.toLowerCase()));
+  return [...base.filter((t) => !keys.has(t.Key.toLowerCase())), ...over];
 }
 
 function callerOf(p: Principal): CallerPrincipal {
@@ -257,8 +369,8 @@ function callerOf(p: Principal): CallerPrincipal {
     case 'user':
       return { kind: 'user', accountId: p.accountId, arn: p.arn };
     case 'assumed-role':
-      return { kind: 'assumed-role', accountId: p.accountId, arn: p.arn };
+      return { kind: 'assumed-role', accountId: p.accountId, arn: p.arn, roleArn: p.role?.arn };
     case 'federated-user':
-      return { kind: 'federated-user', accountId: p.accountId, arn: p.arn };
+      return { kind: 'federated-user', accountId: p.accountId, arn: p.arn, sourceUserArn: p.sourceUser?.arn };
   }
 }

@@ -62,6 +62,8 @@ export interface PrincipalFacts {
   tags: Array<{ Key: string; Value: string }>;
   /** For role sessions: the role's ARN (aws:PrincipalArn). */
   roleArn?: string;
+  /** aws:SourceIdentity of a session that carries one. */
+  sourceIdentity?: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export function requestContext(
     'aws:principalisawsservice': false,
   };
   if (principal.type === 'user') c['aws:username'] = principal.name;
+  if (pf.sourceIdentity !== undefined) c['aws:sourceidentity'] = pf.sourceIdentity;
   for (const t of pf.tags) c[`aws:principaltag/${t.Key.toLowerCase()}`] = t.Value;
   if (key?.sessionToken !== undefined) {
     c['aws:multifactorauthpresent'] = key.mfaAuthenticated === true;
@@ -151,7 +154,7 @@ const DISPLAY: Record<string, string> = Object.fromEntries(
   [
     'aws:CurrentTime', 'aws:EpochTime', 'aws:SourceIp', 'aws:SecureTransport', 'aws:RequestedRegion', 'aws:PrincipalArn',
     'aws:PrincipalAccount', 'aws:PrincipalType', 'aws:userid', 'aws:username', 'aws:ViaAWSService', 'aws:PrincipalIsAWSService',
-    'aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', 'aws:TokenIssueTime', 'aws:TagKeys', 'iam:PolicyARN',
+    'aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', 'aws:TokenIssueTime', 'aws:TagKeys', 'aws:SourceIdentity', 'iam:PolicyARN',
     'iam:PermissionsBoundary', 'iam:AWSServiceName', 'ec2:Region', 'sts:ExternalId', 'sts:RoleSessionName',
     'sts:SourceIdentity', 'sts:TransitiveTagKeys', 'sts:DurationSeconds',
   ].map((k) => [k.toLowerCase(), k]),

@@ -3,6 +3,7 @@
  * request moves through it. Handlers receive a narrower HandlerContext.
  */
 import type { ReadTx, WriteTx } from '../store/types.js';
+import type { SessionFacts } from '../accounts/accounts.js';
 
 export type PrincipalType = 'root' | 'user' | 'assumed-role' | 'federated-user';
 
@@ -20,6 +21,12 @@ export interface Principal {
   accessKeyId: string;
   /** Present for temporary credentials. */
   sessionToken?: string;
+  /** Role sessions: the role (`arn:aws:iam::ACCT:role/path/NAME`, its name and unique id). */
+  role?: { arn: string; name: string; id: string };
+  /** Federated users: the IAM user who called GetFederationToken. */
+  sourceUser?: { arn: string; name: string; id: string };
+  /** Role sessions and federated users: session policies, tags, source identity. */
+  session?: SessionFacts;
 }
 
 export interface RequestContext {

@@ -361,7 +361,8 @@ export class Gateway {
       if (rec.sessionToken !== info.sessionToken) throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.', token);
       if (rec.expiration && Date.parse(rec.expiration) <= now.getTime()) throw new AuthFailure('token-expired', 'The security token included in the request is expired', token);
       // GetSessionToken credentials without MFA cannot call IAM: IAM answers as for an invalid token.
-      if (serviceId === 'iam' && rec.issuedBy === 'GetSessionToken' && !rec.mfaAuthenticated) {
+      // Federated users' credentials (GetFederationToken) cannot call IAM at all.
+      if (serviceId === 'iam' && ((rec.issuedBy === 'GetSessionToken' && !rec.mfaAuthenticated) || rec.issuedBy === 'GetFederationToken')) {
         throw new AuthFailure('token-invalid', 'The security token included in the request is invalid.', token);
       }
     }

@@ -23,7 +23,6 @@
  * match on its second half. The root's MFA devices are assigned only in the console, so a root caller
  * naming a device is always refused as for a device not associated with the caller.
  */
-import { randomBytes } from 'node:crypto';
 import type { StsHandlers } from '../../generated/sts.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { accountFromAccessKeyId, newAccessKeyId, newSecretAccessKey } from '../../accounts/ids.js';
@@ -32,16 +31,15 @@ import { checkMfaCode } from '../iam/mfa.js';
 import { getMessageKey } from '../../authz/secrets.js';
 import { decodeAuthorizationMessage } from '../../policy/messages.js';
 import { InvalidAuthorizationMessageException } from '../../generated/sts.js';
+import { newSessionToken, sessionHandlers } from './sessions.js';
 
 const ROOT_MAX_SESSION = 3600;
 const DEFAULT_SESSION = 43200;
 
-/** An opaque session token, long and base64 like AWS's. */
-function newSessionToken(): string {
-  return 'IQoJb3JpZ2luX2Vj' + randomBytes(240).toString('base64');
-}
 
 export const stsHandlers: StsHandlers = {
+  ...sessionHandlers,
+
   async GetCallerIdentity(_input, ctx) {
     return { UserId: ctx.principal.userId, Account: ctx.principal.accountId, Arn: ctx.principal.arn };
   },

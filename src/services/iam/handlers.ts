@@ -12,6 +12,8 @@ import { boundaryHandlers } from './boundaries.js';
 import { authorizationDetailsHandlers } from './authorization-details.js';
 import { loginProfileHandlers } from './login-profiles.js';
 import { mfaHandlers } from './mfa.js';
+import { credentialReportHandlers } from './credential-report.js';
+import { lastAccessedHandlers } from './last-accessed.js';
 
 export const iamHandlers: IamHandlers = {
   ...userHandlers,
@@ -24,4 +26,6 @@ export const iamHandlers: IamHandlers = {
   ...authorizationDetailsHandlers,
   ...loginProfileHandlers,
   ...mfaHandlers,
+  ...credentialReportHandlers,
+  ...lastAccessedHandlers,
 };

@@ -14,6 +14,7 @@ import { loginProfileHandlers } from './login-profiles.js';
 import { mfaHandlers } from './mfa.js';
 import { credentialReportHandlers } from './credential-report.js';
 import { lastAccessedHandlers } from './last-accessed.js';
+import { simulatorHandlers } from './simulator.js';
 
 export const iamHandlers: IamHandlers = {
   ...userHandlers,
@@ -28,4 +29,5 @@ export const iamHandlers: IamHandlers = {
   ...mfaHandlers,
   ...credentialReportHandlers,
   ...lastAccessedHandlers,
+  ...simulatorHandlers,
 };

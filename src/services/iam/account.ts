@@ -17,6 +17,18 @@
  *   `MaxPasswordAge` and `PasswordReusePrevention` only when they were set.
  * - With no policy, Get answers NoSuchEntity "The Password Policy with domain name <account> cannot be
  *   found." and Delete "The account policy with name PasswordPolicy cannot be found." (AWS's texts).
+ *
+ * GetAccountSummary: every count comes from the account's state (quotas are AWS's defaults):
+ * - Users, Groups, Roles (service-linked ones included), InstanceProfiles, Policies (customer managed).
+ * - PolicyVersionsInUse: managed policy attachments in the account (customer and AWS managed policies
+ *   attached to users, groups and roles; each attachment puts the policy's default version in use).
+ * - MFADevices: the account's MFA devices, assigned or not; MFADevicesInUse: those assigned to a user.
+ *   AccountMFAEnabled: whether the root user has an MFA device (never, in Nimbus: root devices are
+ *   assigned in the console only).
+ * - Providers: IAM identity providers, OIDC and SAML.
+ * - AccountAccessKeysPresent: whether the root user has access keys. AccountPasswordPresent: the root
+ *   user has no console password in Nimbus (no console), so 0.
+ * - ServerCertificates and AccountSigningCertificatesPresent: 0 until server and signing certificates exist.
  */
 import type { ReadTx } from '../../store/types.js';
 import { listRootKeys } from '../../accounts/accounts.js';
@@ -24,7 +36,12 @@ import { EntityAlreadyExistsException, NoSuchEntityException, type IamHandlers, 
 import { KIND_USER } from './state.js';
 import { KIND_GROUP } from './groups.js';
 import { KIND_ROLE } from './roles.js';
-import { KIND_POLICY, type PolicyRecord } from './policies.js';
+import { KIND_POLICY } from './policies.js';
+import { KIND_POLICY_ATTACHMENT } from './managed.js';
+import { KIND_INSTANCE_PROFILE } from './instance-profiles.js';
+import { KIND_MFA_DEVICE, KIND_USER_MFA_DEVICE } from './mfa.js';
+import { countOidcProviders } from './oidc-providers.js';
+import { countSamlProviders } from './saml-providers.js';
 
 export const KIND_ACCOUNT_SETTING = 'iam.accountSetting';
 export const KIND_ACCOUNT_ALIAS = 'iam.accountAlias';
@@ -90,13 +107,6 @@ const QUOTAS: Record<string, number> = {
   AttachedPoliciesPerUserQuota: 10,
   AttachedPoliciesPerGroupQuota: 10,
   AttachedPoliciesPerRoleQuota: 10,
-  MFADevicesInUse: 0,
-  MFADevices: 0,
-  AccountMFAEnabled: 0,
-  AccountSigningCertificatesPresent: 0,
-  Providers: 0,
-  InstanceProfiles: 0,
-  ServerCertificates: 0,
   GlobalEndpointTokenVersion: 1,
 };
 
@@ -161,19 +171,24 @@ export const accountHandlers: IamHandlers = {
 
   async GetAccountSummary(_input, ctx) {
     const a = ctx.accountId;
-    let versionsInUse = 0;
-    for (const e of await ctx.tx.list<PolicyRecord>(a, KIND_POLICY)) {
-      if (e.value.AttachmentCount > 0) versionsInUse++;
-    }
+    const tx = ctx.tx;
     return {
       SummaryMap: {
         ...QUOTAS,
-        Users: await ctx.tx.count(a, KIND_USER),
-        Groups: await ctx.tx.count(a, KIND_GROUP),
-        Roles: await ctx.tx.count(a, KIND_ROLE),
-        Policies: await ctx.tx.count(a, KIND_POLICY),
-        PolicyVersionsInUse: versionsInUse,
-        AccountAccessKeysPresent: (await listRootKeys(ctx.tx, a)).length > 0 ? 1 : 0,
+        Users: await tx.count(a, KIND_USER),
+        Groups: await tx.count(a, KIND_GROUP),
+        Roles: await tx.count(a, KIND_ROLE),
+        InstanceProfiles: await tx.count(a, KIND_INSTANCE_PROFILE),
+        Policies: await tx.count(a, KIND_POLICY),
+        PolicyVersionsInUse: await tx.count(a, KIND_POLICY_ATTACHMENT),
+        MFADevices: await tx.count(a, KIND_MFA_DEVICE),
+        MFADevicesInUse: await tx.count(a, KIND_USER_MFA_DEVICE),
+        AccountMFAEnabled: 0,
+        Providers: (await countOidcProviders(tx, a)) + (await countSamlProviders(tx, a)),
+        ServerCertificates: 0,
+        AccountSigningCertificatesPresent: 0,
+        AccountAccessKeysPresent: (await listRootKeys(tx, a)).length > 0 ? 1 : 0,
+        AccountPasswordPresent: 0,
       },
     };
   },

@@ -20,6 +20,7 @@ import type { ReadTx } from '../store/types.js';
 import type { ActionDef, ServiceAuthz } from './actions.js';
 import type { Principal } from '../gateway/context.js';
 import { getAccessKey } from '../accounts/accounts.js';
+import { serviceLinkedRoleDef } from '../services/iam/roles.js';
 
 /** What the authorizer knows about an IAM entity named by the request (for paths and tag keys). */
 export interface EntityFacts {
@@ -58,6 +59,27 @@ const IAM_ENTITIES: Record<string, { kind: string; member: string }> = {
   PolicyName: { kind: 'iam.policy', member: 'PolicyName' },
   MfaTokenId: { kind: 'iam.mfaDevice', member: 'VirtualMFADeviceName' },
   CertificateName: { kind: 'iam.serverCertificate', member: 'ServerCertificateName' },
+};
+
+/** Template variables named differently from the input member that holds them. */
+const INPUT_ALIASES: Record<string, (input: Input) => string | undefined> = {
+  // CreateOpenIDConnectProvider: the ARN's name is the URL without its scheme.
+  OidcProviderName: (i) => (typeof i.Url === 'string' ? i.Url.replace(/^https:\/\//i, '') : undefined),
+  // CreateSAMLProvider: Name.
+  SamlProviderName: (i) => (typeof i.Name === 'string' ? i.Name : undefined),
+};
+
+/** Operations whose resource no template variable names: the ARN is computed from the input. */
+const COMPUTED: Record<string, Record<string, (input: Input, env: BindEnv) => string | undefined>> = {
+  iam: {
+    // The role AWS creates: /aws-service-role/<service>/<AWSServiceRoleFor...>[_<suffix>].
+    CreateServiceLinkedRole: (i, env) => {
+      const def = typeof i.AWSServiceName === 'string' ? serviceLinkedRoleDef(i.AWSServiceName) : undefined;
+      if (!def) return undefined;
+      const name = typeof i.CustomSuffix === 'string' ? `${def.roleName}_${i.CustomSuffix}` : def.roleName;
+      return `arn:aws:iam::${env.accountId}:role/aws-service-role/${def.service}/${name}`;
+    },
+  },
 };
 
 /** IAM's List operations: AWS authorizes them on the listed path. */
@@ -159,6 +181,9 @@ async function fill(template: string, input: Input, env: BindEnv, operation: str
         value = path.length === 1 ? entName : path.slice(1) + entName;
         if (fromInput) inputVars++;
       }
+    } else if (INPUT_ALIASES[name]?.(input) !== undefined) {
+      value = INPUT_ALIASES[name]!(input);
+      inputVars++;
     } else if (typeof input[name] === 'string') {
       value = input[name] as string;
       inputVars++;
@@ -196,6 +221,8 @@ export async function bindResources(
     } else out.push({ arn: '*' });
     return out;
   }
+  const computed = COMPUTED[authz.prefix]?.[operation]?.(input, env);
+  if (computed) return [{ type: def.resourceTypes[0]?.name, arn: computed }];
   const candidates = arnCandidates(input);
   for (const rt of def.resourceTypes) {
     const template = authz.resourceTypes[rt.name]?.arn;

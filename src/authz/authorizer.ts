@@ -59,16 +59,15 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
  * must allow the caller even within one account (IAM User Guide, "Cross account resource access":
  * a role trust policy is required), and which lives in the role's account (possibly another one).
  */
+const roleTrust: ResourcePolicyOf = async (tx, input) => {
+  const m = typeof input.RoleArn === 'string' ? ROLE_ARN.exec(input.RoleArn) : null;
+  if (!m) return undefined;
+  const role = await getRole(tx, m[1]!, m[2]!);
+  if (!role || role.Arn !== input.RoleArn) return undefined;
+  return { policy: { id: role.Arn, document: role.AssumeRolePolicyDocument }, type: 'trust', accountId: m[1]! };
+};
 const RESOURCE_POLICIES: Record<string, Record<string, ResourcePolicyOf>> = {
-  sts: {
-    AssumeRole: async (tx, input) => {
-      const m = typeof input.RoleArn === 'string' ? ROLE_ARN.exec(input.RoleArn) : null;
-      if (!m) return undefined;
-      const role = await getRole(tx, m[1]!, m[2]!);
-      if (!role || role.Arn !== input.RoleArn) return undefined;
-      return { policy: { id: role.Arn, document: role.AssumeRolePolicyDocument }, type: 'trust', accountId: m[1]! };
-    },
-  },
+  sts: { AssumeRole: roleTrust, AssumeRoleWithWebIdentity: roleTrust, AssumeRoleWithSAML: roleTrust },
 };
 
 /** Context an operation adds about itself. AssumeRole with SerialNumber + TokenCode is an MFA request (the STS handler verifies the code before issuing anything). */
@@ -155,6 +154,7 @@ export class Authorizer {
       const base = requestContext(a.principal, a.key, policies.facts, a.facts, check.def, a.input, check.resources);
       if (check.extraContext) Object.assign(base, check.extraContext);
       if (opContext) Object.assign(base, opContext);
+      if (a.principal.federation) Object.assign(base, a.principal.federation.context);
       for (const res of check.resources) {
         const context = new FactsContext(base, resourceTagContext(res, prefix));
         const d = decide(
@@ -372,5 +372,9 @@ function callerOf(p: Principal): CallerPrincipal {
       return { kind: 'assumed-role', accountId: p.accountId, arn: p.arn, roleArn: p.role?.arn };
     case 'federated-user':
       return { kind: 'federated-user', accountId: p.accountId, arn: p.arn, sourceUserArn: p.sourceUser?.arn };
+    case 'web-identity':
+      return { kind: 'web-identity', federatedProvider: p.federation?.provider };
+    case 'saml':
+      return { kind: 'saml', federatedProvider: p.federation?.provider };
   }
 }

@@ -41,6 +41,8 @@ function renderValue(v: unknown): string[] {
 }
 
 export function denialError(serviceId: string, d: Decision, f: DenialFacts): ServiceError {
+  // Identity-provider callers are not named: AWS answers `Not authorized to perform sts:AssumeRoleWithWebIdentity`.
+  if (f.principal.type === 'web-identity' || f.principal.type === 'saml') return new ServiceError('AccessDenied', `Not authorized to perform ${f.action}`, 403);
   const opts = { principalArn: f.principal.arn, action: f.action, resource: f.resource.display ?? f.resource.arn };
   if (serviceId === 'ec2') {
     const json = authorizationMessageJson({

@@ -33,6 +33,8 @@ const PRINCIPAL_TYPE: Record<Principal['type'], string> = {
   user: 'User',
   'assumed-role': 'AssumedRole',
   'federated-user': 'FederatedUser',
+  'web-identity': 'WebIdentityUser',
+  saml: 'SAMLUser',
 };
 
 type Input = Record<string, unknown>;

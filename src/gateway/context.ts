@@ -5,7 +5,8 @@
 import type { ReadTx, WriteTx } from '../store/types.js';
 import type { SessionFacts } from '../accounts/accounts.js';
 
-export type PrincipalType = 'root' | 'user' | 'assumed-role' | 'federated-user';
+/** `web-identity` and `saml`: a caller of AssumeRoleWithWebIdentity / AssumeRoleWithSAML, known by its identity provider's proof. */
+export type PrincipalType = 'root' | 'user' | 'assumed-role' | 'federated-user' | 'web-identity' | 'saml';
 
 /** The authenticated caller. */
 export interface Principal {
@@ -27,6 +28,12 @@ export interface Principal {
   sourceUser?: { arn: string; name: string; id: string };
   /** Role sessions and federated users: session policies, tags, source identity. */
   session?: SessionFacts;
+  /**
+   * Web identity / SAML callers: the provider as trust policies name it (`Principal: {"Federated": ...}`:
+   * the IAM provider ARN, or `accounts.google.com`...) and the claims as context keys, lower-cased
+   * (`token.actions.githubusercontent.com:sub`, `saml:aud`...).
+   */
+  federation?: { provider: string; context: Record<string, string | string[]> };
 }
 
 export interface RequestContext {

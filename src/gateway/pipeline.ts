@@ -24,6 +24,7 @@ import { decodeRequestBody, verifyS3PayloadIntegrity } from '../auth/body.js';
 import { authErrorFor } from '../auth/errors.js';
 import { CredentialCache } from '../auth/credential-cache.js';
 import { Authorizer } from '../authz/authorizer.js';
+import { FEDERATED_OPERATIONS } from '../auth/federation.js';
 import { AccessTracker } from '../authz/last-accessed.js';
 import { recordAccessKeyUse } from '../services/iam/users.js';
 import type { AccessKeyRecord } from '../accounts/accounts.js';
@@ -237,7 +238,6 @@ export class Gateway {
     try {
       if (overflow) throw tooLarge(svc, this.opts.maxBodyBytes);
       if (parseFailure) throw authErrorFor(svc.id, parseFailure);
-      if (!info) throw authErrorFor(svc.id, new AuthFailure('missing', 'Request is missing Authentication Token'));
 
       // The operation is resolved from the request line, headers and (non-streaming) body before
       // authentication so that authentication and the handler share one store transaction; a
@@ -251,16 +251,29 @@ export class Gateway {
       }
       const resolved = op;
       const authInfo = info;
+      // Unsigned requests are accepted only for operations authenticated by an identity provider's proof.
+      const federate = resolved && FEDERATED_OPERATIONS[svc.id]?.[resolved.name];
+      if (!authInfo && !federate) throw authErrorFor(svc.id, new AuthFailure('missing', 'Request is missing Authentication Token'));
       const run = async (tx: HandlerContext['tx']) => {
-        const { principal, payload, key } = await this.authenticate(svc.id, tx, signed, authInfo, body, ctx.receivedAt);
-        ctx.principal = principal;
-        ctx.signingService = authInfo.service;
-        if (svc.id === 's3') verifyS3PayloadIntegrity(headers, payload);
+        let principal!: Principal;
+        let payload = body;
+        let key: AccessKeyRecord | undefined;
+        if (authInfo) {
+          ({ principal, payload, key } = await this.authenticate(svc.id, tx, signed, authInfo, body, ctx.receivedAt));
+          ctx.principal = principal;
+          ctx.signingService = authInfo.service;
+          if (svc.id === 's3') verifyS3PayloadIntegrity(headers, payload);
+        }
         if (!resolved) throw opError;
         ctx.operation = resolved.name;
         const wire = payload === body ? rawWire : { ...rawWire, body: payload };
         const input = svc.codec.parseInput(wire, model, resolved);
         if (svc.validation !== 'none') validateInput(model, resolved, input, svc.validation);
+        if (!authInfo) {
+          // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the token or assertion is the authentication.
+          principal = await federate!({ tx, input: input as Record<string, unknown>, now: ctx.receivedAt, region: ctx.region });
+          ctx.principal = principal;
+        }
 
         // Throttling hook: filled by the throttling issue.
 
@@ -318,7 +331,7 @@ export class Gateway {
    */
   private async noteKeyUse(ctx: RequestContext): Promise<void> {
     const p = ctx.principal!;
-    if (p.sessionToken !== undefined || p.accessKeyId.startsWith('ASIA')) return;
+    if (!p.accessKeyId || p.sessionToken !== undefined || p.accessKeyId.startsWith('ASIA')) return;
     const service = ctx.signingService ?? ctx.service ?? 'unknown';
     const stamp = `${Math.floor(ctx.receivedAt.getTime() / 3_600_000)}|${service}|${ctx.region}`;
     if (this.keyUse.get(p.accessKeyId) === stamp) return;

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './clock.js';
 import { jsonLogger, type Logger } from './gateway/log.js';
 import { Gateway } from './gateway/pipeline.js';
 import { ensureMessageKey } from './authz/secrets.js';
-import { ensureDefaultAccount, type AccessKeyRecord, type AccountRecord, type NewCredentials } from './accounts/accounts.js';
+import { ensureDefaultAccount, sweepExpiredSessions, type AccessKeyRecord, type AccountRecord, type NewCredentials } from './accounts/accounts.js';
 
 export interface NimbusOptions {
   host?: string;
@@ -79,11 +79,20 @@ export async function startNimbus(opts: NimbusOptions = {}): Promise<NimbusServe
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // Expired temporary credentials are dropped a week after expiry: at start, then hourly.
+  const sweep = () =>
+    store
+      .write((tx) => sweepExpiredSessions(tx, clock.now()))
+      .catch((e) => logger.error('sweeping expired sessions failed', { error: String(e) }));
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), 3600_000);
+  sweeper.unref();
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       // Stop accepting, let in-flight requests finish (their transactions commit), then close the store.
       shuttingDown = true;
+      clearInterval(sweeper);
       for (const res of pending) if (!res.headersSent) res.setHeader('connection', 'close');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -82,20 +82,40 @@ export async function getAccessKey(tx: ReadTx, accessKeyId: string): Promise<Acc
   return tx.get<AccessKeyRecord>(GLOBAL, KIND_ACCESS_KEY, accessKeyId);
 }
 
+/**
+ * Temporary credentials answer ExpiredToken after they expire, as on AWS; a week later their
+ * records are dropped (they would otherwise pile up in the key index forever) and the key is then
+ * simply unknown. Returns how many were removed.
+ */
+export const EXPIRED_SESSION_RETENTION_MS = 7 * 24 * 3600_000;
+export async function sweepExpiredSessions(tx: WriteTx, now: Date): Promise<number> {
+  const cutoff = now.getTime() - EXPIRED_SESSION_RETENTION_MS;
+  let n = 0;
+  for (const e of await tx.list<AccessKeyRecord>(GLOBAL, KIND_ACCESS_KEY)) {
+    const exp = e.value.expiration;
+    if (e.value.sessionToken !== undefined && exp !== undefined && Date.parse(exp) < cutoff) {
+      await deleteAccessKeyRecord(tx, e.value);
+      n++;
+    }
+  }
+  return n;
+}
+
 /** Root access keys of an account, oldest first. */
 export async function listRootKeys(tx: ReadTx, accountId: string): Promise<AccessKeyRecord[]> {
   const ids = (await tx.get<string[]>(accountId, 'root.accessKeys', 'ids')) ?? [];
   const out: AccessKeyRecord[] = [];
   for (const id of ids) {
     const k = await getAccessKey(tx, id);
-    if (k) out.push(k);
+    if (k && k.sessionToken === undefined) out.push(k);
   }
   return out;
 }
 
 export async function putAccessKey(tx: WriteTx, rec: AccessKeyRecord): Promise<void> {
   await tx.put(GLOBAL, KIND_ACCESS_KEY, rec.accessKeyId, rec);
-  if (rec.owner.type === 'root') {
+  // The account's root access keys are its long-term ones; root's temporary credentials are not listed.
+  if (rec.owner.type === 'root' && rec.sessionToken === undefined) {
     const ids = (await tx.get<string[]>(rec.accountId, 'root.accessKeys', 'ids')) ?? [];
     if (!ids.includes(rec.accessKeyId)) await tx.put(rec.accountId, 'root.accessKeys', 'ids', [...ids, rec.accessKeyId]);
   }

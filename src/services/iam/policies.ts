@@ -356,6 +356,8 @@ async function listAttached(
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
+export const POLICIES_PER_ACCOUNT = 1500;
+
 export const policyHandlers: IamHandlers = {
   // --- user inline policies ---------------------------------------------------------------
 
@@ -407,6 +409,10 @@ export const policyHandlers: IamHandlers = {
       AttachmentCount: 0,
       Tags: input.Tags?.map((t) => ({ Key: t.Key, Value: t.Value })),
     };
+    // IAM and AWS STS quotas: 1,500 customer managed policies per account.
+    if ((await ctx.tx.count(ctx.accountId, KIND_POLICY)) >= POLICIES_PER_ACCOUNT) {
+      throw new LimitExceededException(`Cannot exceed quota for PoliciesPerAccount: ${POLICIES_PER_ACCOUNT}`);
+    }
     if (!(await ctx.tx.insert(ctx.accountId, KIND_POLICY, policyKey(p), p))) {
       throw new EntityAlreadyExistsException(`A policy called ${input.PolicyName} already exists. Duplicate names are not allowed.`);
     }

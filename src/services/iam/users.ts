@@ -201,6 +201,8 @@ function keyMetadata(k: AccessKeyRecord, userName?: string) {
   return { UserName: userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: new Date(k.createDate) };
 }
 
+export const USERS_PER_ACCOUNT = 5000;
+
 export const userHandlers: IamHandlers = {
   async CreateUser(input, ctx) {
     if (input.Tags) checkDuplicateTags(input.Tags);
@@ -214,6 +216,10 @@ export const userHandlers: IamHandlers = {
       Tags: input.Tags?.map((t) => ({ Key: t.Key, Value: t.Value })),
       PermissionsBoundary: input.PermissionsBoundary ? await resolveBoundary(ctx.tx, ctx.accountId, input.PermissionsBoundary) : undefined,
     };
+    // IAM and AWS STS quotas: 5,000 IAM users per account.
+    if ((await ctx.tx.count(ctx.accountId, KIND_USER)) >= USERS_PER_ACCOUNT) {
+      throw new LimitExceededException(`Cannot exceed quota for UsersPerAccount: ${USERS_PER_ACCOUNT}`);
+    }
     if (!(await ctx.tx.insert(ctx.accountId, KIND_USER, userKey(input.UserName), user))) {
       throw new EntityAlreadyExistsException(`User with name ${input.UserName} already exists.`);
     }

@@ -6,6 +6,9 @@
  *   nimbus configure --profile NAME [--data-dir DIR] [--account ID] [--region us-east-1] [--endpoint-url URL]
  *   nimbus accounts create [--name NAME] [--data-dir DIR] [--json]
  *   nimbus accounts list [--data-dir DIR]
+ *   nimbus oidc-issuer jwks [--data-dir DIR]
+ *   nimbus oidc-issuer token --sub SUB --aud AUD [--aud AUD]... [--expires-in 1h] [--amr M]... [--azp ID] [--issuer URL] [--data-dir DIR]
+ *   nimbus oidc-jwks --arn PROVIDER_ARN (--file JWKS.json | --clear) [--data-dir DIR]
  *
  * The data directory defaults to $NIMBUS_DATA_DIR, else ~/.nimbus. On first start the default
  * account is created (NIMBUS_ACCOUNT_ID, NIMBUS_ROOT_ACCESS_KEY_ID and NIMBUS_ROOT_SECRET_ACCESS_KEY
@@ -14,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { openStore } from './store/open.js';
 import { startNimbus, DEFAULT_PORT } from './server.js';
 import { jsonLogger, silentLogger } from './gateway/log.js';
@@ -21,13 +25,18 @@ import { systemClock } from './clock.js';
 import { createAccount, ensureDefaultAccount, listAccounts, listRootKeys, getDefaultAccountId } from './accounts/accounts.js';
 import { writeProfile } from './aws-config.js';
 import { DEFAULT_REGION, isKnownRegion } from './regions.js';
+import { DEFAULT_ISSUER, issuerJwks, loadOrCreateIssuerKey, mintToken, parseDuration } from './auth/oidc-issuer.js';
+import { JwksError, registerOidcJwks } from './services/iam/oidc-providers.js';
 
 const USAGE = `usage:
   nimbus start [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--data-dir DIR] [--in-memory] [--quiet]
   nimbus credentials [--data-dir DIR] [--account ID] [--json]
   nimbus configure --profile NAME [--data-dir DIR] [--account ID] [--region ${DEFAULT_REGION}] [--endpoint-url URL]
   nimbus accounts create [--name NAME] [--data-dir DIR] [--json]
-  nimbus accounts list [--data-dir DIR]`;
+  nimbus accounts list [--data-dir DIR]
+  nimbus oidc-issuer jwks [--data-dir DIR]
+  nimbus oidc-issuer token --sub SUB --aud AUD [--aud AUD]... [--expires-in 1h] [--amr M]... [--azp ID] [--issuer URL] [--data-dir DIR]
+  nimbus oidc-jwks --arn PROVIDER_ARN (--file JWKS.json | --clear) [--data-dir DIR]`;
 
 function fail(msg: string): never {
   process.stderr.write(`nimbus: ${msg}\n${USAGE}\n`);
@@ -177,6 +186,79 @@ async function main(argv: string[]): Promise<void> {
         } else {
           const { accounts, def } = await store.read(async (tx) => ({ accounts: await listAccounts(tx), def: await getDefaultAccountId(tx) }));
           for (const a of accounts) process.stdout.write(`${a.accountId}\t${a.name}${a.accountId === def ? '\t(default)' : ''}\n`);
+        }
+      });
+      return;
+    }
+    case 'oidc-issuer': {
+      // The built-in test OIDC issuer (src/auth/oidc-issuer.ts): its key pair lives in the data directory.
+      const [sub, ...args] = rest;
+      if (sub !== 'jwks' && sub !== 'token') fail(`unknown oidc-issuer subcommand: ${sub ?? ''} (jwks or token)`);
+      const { values } = parseArgs({
+        args,
+        options: {
+          'data-dir': common['data-dir'],
+          help: common.help,
+          sub: { type: 'string' },
+          aud: { type: 'string', multiple: true },
+          'expires-in': { type: 'string' },
+          amr: { type: 'string', multiple: true },
+          azp: { type: 'string' },
+          issuer: { type: 'string' },
+        },
+      });
+      let expiresIn = 3600;
+      if (sub === 'token') {
+        if (!values.sub) fail('oidc-issuer token needs --sub SUBJECT');
+        if (!values.aud?.length) fail('oidc-issuer token needs --aud AUDIENCE (the provider client id, e.g. sts.amazonaws.com)');
+        const d = parseDuration(values['expires-in'] ?? '3600');
+        if (d === undefined) fail(`bad --expires-in: ${values['expires-in']} (seconds, or 15m, 1h, 1d)`);
+        expiresIn = d;
+        if (values.issuer !== undefined && !/^https:\/\/[^/?#\s]+/.test(values.issuer)) fail(`bad --issuer: ${values.issuer} (an https:// URL)`);
+      }
+      const dataDir = dataDirOf(values['data-dir']);
+      const { key, created } = await loadOrCreateIssuerKey(dataDir);
+      if (created) process.stderr.write(`Created the test OIDC issuer's signing key in ${dataDir}\n`);
+      if (sub === 'jwks') {
+        process.stdout.write(JSON.stringify(issuerJwks(key), null, 2) + '\n');
+      } else {
+        const aud = values.aud!;
+        const token = await mintToken(key, {
+          sub: values.sub!,
+          aud: aud.length === 1 ? aud[0]! : aud,
+          expiresIn,
+          issuer: values.issuer ?? DEFAULT_ISSUER,
+          amr: values.amr,
+          azp: values.azp,
+        });
+        process.stdout.write(token + '\n');
+      }
+      return;
+    }
+    case 'oidc-jwks': {
+      // Registers (or clears) the signing keys STS checks web identity tokens with, for an IAM OIDC provider.
+      const { values } = parseArgs({
+        args: rest,
+        options: { 'data-dir': common['data-dir'], help: common.help, arn: { type: 'string' }, file: { type: 'string' }, clear: { type: 'boolean' } },
+      });
+      if (!values.arn) fail('oidc-jwks needs --arn PROVIDER_ARN');
+      if ((values.file === undefined) === !values.clear) fail('oidc-jwks needs exactly one of --file JWKS.json or --clear');
+      let text: string | undefined;
+      if (values.file !== undefined) {
+        try {
+          text = readFileSync(values.file === '-' ? 0 : values.file, 'utf8');
+        } catch (e) {
+          fail(`cannot read ${values.file}: ${(e as Error).message}`);
+        }
+      }
+      await withStore(dataDirOf(values['data-dir']), async (store) => {
+        try {
+          const n = await registerOidcJwks(store, values.arn!, text, systemClock.now());
+          process.stdout.write(text === undefined ? `Cleared the signing keys of ${values.arn}\n` : `Registered ${n} signing key${n === 1 ? '' : 's'} for ${values.arn}\n`);
+        } catch (e) {
+          if (!(e instanceof JwksError)) throw e;
+          process.stderr.write(`nimbus: ${e.message}\n`);
+          process.exitCode = 1;
         }
       });
       return;

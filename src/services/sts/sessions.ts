@@ -31,6 +31,7 @@ import { parsePolicy, isProblem } from '../../policy/document.js';
 import { checkMfaCode } from '../iam/mfa.js';
 import { getRole, KIND_ROLE, type RoleRecord } from '../iam/roles.js';
 import { getUser } from '../iam/state.js';
+import { samlSessionOf } from '../../auth/saml.js';
 
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
 const CHAINED_MAX = 3600;
@@ -101,7 +102,132 @@ const credentialsOut = (rec: AccessKeyRecord) => ({
   Expiration: new Date(rec.expiration!),
 });
 
-export const sessionHandlers: Pick<StsHandlers, 'AssumeRole' | 'GetFederationToken'> = {
+/**
+ * AssumeRoleWithWebIdentity: the caller was authenticated by its token (src/auth/web-identity.ts)
+ * and the role's trust policy allowed it (the authorizer); here the session itself. As AssumeRole:
+ * DurationSeconds 900..the role's MaxSessionDuration (default 3600), session policies (Policy,
+ * PolicyArns) and their packed size. Provider is the IAM OIDC provider's ARN and Audience the token's
+ * audience (`azp` when present), as AWS answers for providers registered in IAM. A source identity
+ * comes from the token's `https://aws.amazon.com/source_identity` claim.
+ */
+async function assumeRoleWithWebIdentity(
+  input: Parameters<NonNullable<StsHandlers['AssumeRoleWithWebIdentity']>>[0],
+  ctx: Parameters<NonNullable<StsHandlers['AssumeRoleWithWebIdentity']>>[1],
+): ReturnType<NonNullable<StsHandlers['AssumeRoleWithWebIdentity']>> {
+  const p = ctx.principal;
+  const fed = p.federation;
+  const denied = () => accessDenied('Not authorized to perform sts:AssumeRoleWithWebIdentity');
+  if (p.type !== 'web-identity' || !fed) throw denied();
+  const m = ROLE_ARN.exec(input.RoleArn);
+  const role: RoleRecord | undefined = m ? await getRole(ctx.tx, m[1]!, m[2]!) : undefined;
+  // The authorizer refuses a role it cannot find (no trust policy allows), so this only guards.
+  if (!m || !role || role.Arn !== input.RoleArn) throw denied();
+  const roleAccount = m[1]!;
+  const duration = input.DurationSeconds ?? 3600;
+  if (duration > role.MaxSessionDuration) throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+
+  checkSessionPolicy(input.Policy);
+  const arns = (input.PolicyArns ?? []).map((d) => d.arn).filter((a): a is string => typeof a === 'string');
+  const packed = packedPercent(input.Policy, arns, []);
+  checkPacked(packed);
+
+  const claimPrefix = fed.provider.slice(fed.provider.indexOf(':oidc-provider/') + ':oidc-provider/'.length).toLowerCase();
+  const audience = fed.context[`${claimPrefix}:aud`];
+  const sourceIdentity = fed.context['sts:sourceidentity'];
+  const session: SessionFacts = {};
+  if (input.Policy !== undefined) session.policy = input.Policy;
+  if (arns.length) session.policyArns = arns;
+  if (typeof sourceIdentity === 'string') session.sourceIdentity = sourceIdentity;
+  const rec = issue(
+    roleAccount,
+    { type: 'assumed-role', roleName: role.RoleName, roleId: role.RoleId, roleArn: role.Arn, sessionName: input.RoleSessionName, session },
+    ctx.now,
+    duration,
+    'AssumeRole',
+  );
+  await putAccessKey(ctx.tx, rec);
+  // GetRole's RoleLastUsed.
+  await ctx.tx.put(roleAccount, KIND_ROLE, role.RoleName.toLowerCase(), { ...role, RoleLastUsed: { LastUsedDate: ctx.now.toISOString(), Region: ctx.region } });
+  return {
+    Credentials: credentialsOut(rec),
+    SubjectFromWebIdentityToken: p.userId,
+    AssumedRoleUser: {
+      AssumedRoleId: `${role.RoleId}:${input.RoleSessionName}`,
+      Arn: `arn:aws:sts::${roleAccount}:assumed-role/${role.RoleName}/${input.RoleSessionName}`,
+    },
+    PackedPolicySize: packed,
+    Provider: fed.provider,
+    Audience: typeof audience === 'string' ? audience : audience?.[0],
+    SourceIdentity: session.sourceIdentity,
+  };
+}
+
+/**
+ * AssumeRoleWithSAML: the caller was authenticated by its signed SAML response (src/auth/saml.ts)
+ * and the role's trust policy allowed it (the authorizer); here the session itself. The session
+ * name is the assertion's RoleSessionName attribute; DurationSeconds (else the SessionDuration
+ * attribute, else 3600) up to the role's MaxSessionDuration, and never past the assertion's
+ * SessionNotOnOrAfter; session policies as AssumeRole. Subject, SubjectType, Issuer, Audience (the
+ * bearer confirmation's Recipient) and NameQualifier come from the verified assertion; a source
+ * identity from its SourceIdentity attribute.
+ */
+async function assumeRoleWithSaml(
+  input: Parameters<NonNullable<StsHandlers['AssumeRoleWithSAML']>>[0],
+  ctx: Parameters<NonNullable<StsHandlers['AssumeRoleWithSAML']>>[1],
+): ReturnType<NonNullable<StsHandlers['AssumeRoleWithSAML']>> {
+  const p = ctx.principal;
+  const denied = () => accessDenied('Not authorized to perform sts:AssumeRoleWithSAML');
+  const saml = p.type === 'saml' ? samlSessionOf(p) : undefined;
+  if (!saml || saml.roleArn !== input.RoleArn) throw denied();
+  const m = ROLE_ARN.exec(input.RoleArn);
+  const role: RoleRecord | undefined = m ? await getRole(ctx.tx, m[1]!, m[2]!) : undefined;
+  // The authorizer refuses a role it cannot find (no trust policy allows), so this only guards.
+  if (!m || !role || role.Arn !== input.RoleArn) throw denied();
+  const roleAccount = m[1]!;
+  const duration = input.DurationSeconds ?? saml.sessionDuration ?? 3600;
+  if (duration > role.MaxSessionDuration) throw validation('Requested DurationSeconds exceeds MaxSessionDuration set for this role.');
+  let seconds = duration;
+  if (saml.sessionNotOnOrAfter) seconds = Math.min(seconds, Math.floor((saml.sessionNotOnOrAfter.getTime() - ctx.now.getTime()) / 1000));
+
+  checkSessionPolicy(input.Policy);
+  const arns = (input.PolicyArns ?? []).map((d) => d.arn).filter((a): a is string => typeof a === 'string');
+  const packed = packedPercent(input.Policy, arns, []);
+  checkPacked(packed);
+
+  const sessionName = saml.roleSessionName;
+  const session: SessionFacts = {};
+  if (input.Policy !== undefined) session.policy = input.Policy;
+  if (arns.length) session.policyArns = arns;
+  if (saml.sourceIdentity !== undefined) session.sourceIdentity = saml.sourceIdentity;
+  const rec = issue(
+    roleAccount,
+    { type: 'assumed-role', roleName: role.RoleName, roleId: role.RoleId, roleArn: role.Arn, sessionName, session },
+    ctx.now,
+    seconds,
+    'AssumeRole',
+  );
+  await putAccessKey(ctx.tx, rec);
+  // GetRole's RoleLastUsed.
+  await ctx.tx.put(roleAccount, KIND_ROLE, role.RoleName.toLowerCase(), { ...role, RoleLastUsed: { LastUsedDate: ctx.now.toISOString(), Region: ctx.region } });
+  return {
+    Credentials: credentialsOut(rec),
+    AssumedRoleUser: {
+      AssumedRoleId: `${role.RoleId}:${sessionName}`,
+      Arn: `arn:aws:sts::${roleAccount}:assumed-role/${role.RoleName}/${sessionName}`,
+    },
+    PackedPolicySize: packed,
+    Subject: saml.subject,
+    SubjectType: saml.subjectType,
+    Issuer: saml.issuer,
+    Audience: saml.audience,
+    NameQualifier: saml.nameQualifier,
+    SourceIdentity: saml.sourceIdentity,
+  };
+}
+
+export const sessionHandlers: Pick<StsHandlers, 'AssumeRole' | 'GetFederationToken' | 'AssumeRoleWithWebIdentity' | 'AssumeRoleWithSAML'> = {
+  AssumeRoleWithSAML: assumeRoleWithSaml,
+  AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
   async AssumeRole(input, ctx) {
     const p = ctx.principal;
     if (p.type === 'root') throw accessDenied('Roles may not be assumed by root accounts.');

@@ -54,7 +54,7 @@ export interface AccessKeyRecord {
   sessionToken?: string;
   expiration?: string;
   /** Temporary credentials only: which STS operation issued them. */
-  issuedBy?: 'GetSessionToken' | 'AssumeRole' | 'GetFederationToken';
+  issuedBy?: 'GetSessionToken' | 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'AssumeRoleWithSAML' | 'GetFederationToken';
   /** Temporary credentials only: whether the session was authenticated with MFA. */
   mfaAuthenticated?: boolean;
   /** Temporary credentials only: when the MFA code was checked (ISO 8601), for aws:MultiFactorAuthAge. */

@@ -87,16 +87,32 @@ interface Check {
   resources: BoundResource[];
   /** Extra context keys, lower-cased as requestContext writes them. */
   extraContext?: ContextInput;
+  /** Decided with the operation's resource-based policy too (the primary check, and extras on the same resource). */
+  withResourcePolicy?: boolean;
 }
 
-/** Operations that also need another action, as AWS documents for each. */
-type ExtraCheck = (input: Record<string, unknown>, accountId: string) => { action: string; resource: string; context?: ContextInput } | undefined;
+/**
+ * Operations that also need other actions, as AWS documents for each: on a named resource, or
+ * (`resource` omitted) on the operation's own resources and with its resource-based policy.
+ */
+type ExtraCheck = (input: Record<string, unknown>, accountId: string, principal: Principal) => Array<{ action: string; resource?: string; context?: ContextInput }>;
+const sessionExtras: ExtraCheck = (i, _acct, p) => {
+  const out: Array<{ action: string }> = [];
+  // IAM User Guide, "Passing session tags in AWS STS": the role trust policy (and, as for
+  // sts:AssumeRole itself, the caller's policies) must allow sts:TagSession when tags are passed.
+  if (Array.isArray(i.Tags) && i.Tags.length > 0) out.push({ action: 'sts:TagSession' });
+  // "Monitor and control actions taken with assumed roles": setting a source identity needs
+  // sts:SetSourceIdentity the same way.
+  if (typeof i.SourceIdentity === 'string' || p.federation?.context['sts:sourceidentity'] !== undefined) out.push({ action: 'sts:SetSourceIdentity' });
+  return out;
+};
 const EXTRA_CHECKS: Record<string, Record<string, ExtraCheck>> = {
   iam: {
     // IAM API Reference, AddRoleToInstanceProfile: "The caller of this operation must be granted
     // the PassRole permission on the IAM role by a permissions policy."
-    AddRoleToInstanceProfile: (i, acct) => (typeof i.RoleName === 'string' ? { action: 'iam:PassRole', resource: `arn:aws:iam::${acct}:role/${i.RoleName}` } : undefined),
+    AddRoleToInstanceProfile: (i, acct) => (typeof i.RoleName === 'string' ? [{ action: 'iam:PassRole', resource: `arn:aws:iam::${acct}:role/${i.RoleName}` }] : []),
   },
+  sts: { AssumeRole: sessionExtras, AssumeRoleWithWebIdentity: sessionExtras, AssumeRoleWithSAML: sessionExtras },
 };
 
 export interface AuthorizeInput {
@@ -133,11 +149,15 @@ export class Authorizer {
       action: found?.action ?? `${prefix}:${a.operation}`,
       def: found?.def,
       resources: found ? await bindResources(serviceAuthz(prefix), found.def, a.operation, a.input, env) : [{ arn: '*' }],
+      withResourcePolicy: true,
     });
-    const extra = EXTRA_CHECKS[a.serviceId]?.[a.operation]?.(a.input, a.principal.accountId);
-    if (extra) {
+    for (const extra of EXTRA_CHECKS[a.serviceId]?.[a.operation]?.(a.input, a.principal.accountId, a.principal) ?? []) {
       const [svc, name] = extra.action.split(':') as [string, string];
       const def = serviceAuthz(svc).actions[name];
+      if (extra.resource === undefined) {
+        checks.push({ action: extra.action, def, resources: checks[0]!.resources, extraContext: extra.context, withResourcePolicy: true });
+        continue;
+      }
       const entityKind = extra.action === 'iam:PassRole' ? 'iam.role' : undefined;
       const entityName = extra.resource.slice(extra.resource.lastIndexOf('/') + 1);
       const entity = entityKind ? await env.entity(entityKind, entityName.toLowerCase()) : undefined;
@@ -163,9 +183,9 @@ export class Authorizer {
             identity: policies.identity,
             boundary: policies.boundary,
             session: policies.session,
-            resource: check === checks[0] ? resourcePolicy : undefined,
-            resourceAccountId: check === checks[0] && rp ? rp.accountId : undefined,
-            resourcePolicyRequired: check === checks[0] && RESOURCE_POLICIES[a.serviceId]?.[a.operation] !== undefined ? true : undefined,
+            resource: check.withResourcePolicy ? resourcePolicy : undefined,
+            resourceAccountId: check.withResourcePolicy && rp ? rp.accountId : undefined,
+            resourcePolicyRequired: check.withResourcePolicy && RESOURCE_POLICIES[a.serviceId]?.[a.operation] !== undefined ? true : undefined,
             isRoot: a.principal.type === 'root',
           },
         );

@@ -133,10 +133,16 @@ test('a trust policy naming the user lets it in without an identity policy; sts:
 });
 
 test('a session policy narrows an administrator role; durations and chaining follow AWS limits', async () => {
-  await iam.send(new CreateRoleCommand({ RoleName: 'admin', MaxSessionDuration: 7200, AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${acct}:root` }) }));
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'admin',
+      MaxSessionDuration: 7200,
+      AssumeRolePolicyDocument: doc([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'] }]),
+    }),
+  );
   await iam.send(new AttachRolePolicyCommand({ RoleName: 'admin', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }));
   const creds = await newUser('dan');
-  await allowUser('dan', assumeAllowed);
+  await allowUser('dan', [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: '*' }]);
   const arn = `arn:aws:iam::${acct}:role/admin`;
   const narrow = await sts(creds).send(
     new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'narrow', Policy: doc([{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' }]) }),
@@ -212,6 +218,17 @@ test('session tags are principal tags, and transitive tags and the source identi
     'ValidationError',
     400,
   );
+  // Tags and a source identity need sts:TagSession / sts:SetSourceIdentity in the trust policy too.
+  await iam.send(new CreateRoleCommand({ RoleName: 'untagged-only', AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${acct}:root` }) }));
+  const plainArn = `arn:aws:iam::${acct}:role/untagged-only`;
+  await sts(creds).send(new AssumeRoleCommand({ RoleArn: plainArn, RoleSessionName: 'no-tags' }));
+  await rejectsWith(
+    sts(creds).send(new AssumeRoleCommand({ RoleArn: plainArn, RoleSessionName: 'tags', Tags: [{ Key: 'team', Value: 'blue' }] })),
+    'AccessDenied',
+    403,
+    `User: arn:aws:iam::${acct}:user/eve is not authorized to perform: sts:TagSession on resource: ${plainArn} because no role trust policy allows the sts:TagSession action`,
+  );
+  await rejectsWith(sts(creds).send(new AssumeRoleCommand({ RoleArn: plainArn, RoleSessionName: 'src', SourceIdentity: 'alice@corp' })), 'AccessDenied', 403, /sts:SetSourceIdentity/);
 });
 
 test('an MFA-guarded role: refused without MFA, assumed with a valid code, refused with a reused one', async () => {

@@ -39,7 +39,8 @@ before(async () => {
   const trust = (Condition: Record<string, unknown>) =>
     JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn }, Action: 'sts:AssumeRoleWithSAML', Condition }],
+      // sts:SetSourceIdentity: assertions that carry a SourceIdentity attribute need it too.
+      Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn }, Action: ['sts:AssumeRoleWithSAML', 'sts:SetSourceIdentity'], Condition }],
     });
   roleArn = (
     await iam.send(

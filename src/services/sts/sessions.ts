@@ -1,6 +1,6 @@
 /**
- * STS AssumeRole and GetFederationToken: temporary credentials for a role session or a federated
- * user (STS API Reference; IAM User Guide, "Requesting temporary security credentials",
+ * STS AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML and GetFederationToken: temporary
+ * credentials for a role session or a federated user (STS API Reference; IAM User Guide, "Requesting temporary security credentials",
  * "Session policies", "Passing session tags in AWS STS", "Role chaining").
  *
  * Whether the caller may assume the role (its own policies and the role's trust policy, same- or
@@ -143,7 +143,7 @@ async function assumeRoleWithWebIdentity(
     { type: 'assumed-role', roleName: role.RoleName, roleId: role.RoleId, roleArn: role.Arn, sessionName: input.RoleSessionName, session },
     ctx.now,
     duration,
-    'AssumeRole',
+    'AssumeRoleWithWebIdentity',
   );
   await putAccessKey(ctx.tx, rec);
   // GetRole's RoleLastUsed.
@@ -204,7 +204,7 @@ async function assumeRoleWithSaml(
     { type: 'assumed-role', roleName: role.RoleName, roleId: role.RoleId, roleArn: role.Arn, sessionName, session },
     ctx.now,
     seconds,
-    'AssumeRole',
+    'AssumeRoleWithSAML',
   );
   await putAccessKey(ctx.tx, rec);
   // GetRole's RoleLastUsed.

@@ -2,6 +2,7 @@
  * Helpers every IAM module shares: opaque pagination markers, the store scan behind every
  * Marker/MaxItems listing, policy documents on the wire, and policy-library problems as IAM errors.
  */
+import type { HandlerContext } from '../../gateway/context.js';
 import type { Entry, ReadTx } from '../../store/types.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { InvalidInputException, LimitExceededException, MalformedPolicyDocumentException } from '../../generated/iam.js';
@@ -122,4 +123,31 @@ export function tagPage(tags: IamTag[] | undefined, input: { Marker?: string; Ma
   const slice = all.slice(start, start + max);
   const truncated = start + max < all.length;
   return { Tags: slice, IsTruncated: truncated, Marker: truncated ? encodeMarker(slice[slice.length - 1]!.Key) : undefined };
+}
+
+/** A taggable IAM entity as the tag operations see it: its tags, and how to store new ones. */
+export interface Taggable {
+  tags: IamTag[] | undefined;
+  save(tags: IamTag[]): Promise<void>;
+}
+
+/**
+ * Tag<X>, Untag<X> and List<X>Tags for one entity kind, on the tag rules users, roles, instance
+ * profiles, MFA devices and identity providers share (keys unique case-insensitively, 50 per
+ * entity). `load` finds the entity (throwing its NoSuchEntity) from the operation's input.
+ */
+export function tagOperations<I>(load: (input: I, ctx: HandlerContext) => Promise<Taggable>, quotaName: string) {
+  return {
+    async tag(input: I & { Tags: IamTag[] }, ctx: HandlerContext): Promise<void> {
+      const e = await load(input, ctx);
+      await e.save(mergeTags(e.tags, input.Tags, quotaName));
+    },
+    async untag(input: I & { TagKeys: string[] }, ctx: HandlerContext): Promise<void> {
+      const e = await load(input, ctx);
+      await e.save(removeTags(e.tags, input.TagKeys));
+    },
+    async list(input: I & { Marker?: string; MaxItems?: number }, ctx: HandlerContext) {
+      return tagPage((await load(input, ctx)).tags, input);
+    },
+  };
 }

@@ -31,7 +31,7 @@ import {
 } from '../../generated/iam.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { getRole, roleOut } from './roles.js';
-import { checkDuplicateTags, listPage, mergeTags, removeTags, tagPage } from './common.js';
+import { checkDuplicateTags, listPage, tagOperations } from './common.js';
 
 export const KIND_INSTANCE_PROFILE = 'iam.instanceProfile';
 export const KIND_ROLE_INSTANCE_PROFILE = 'iam.roleInstanceProfile';
@@ -92,6 +92,11 @@ async function requireProfile(ctx: HandlerContext, name: string): Promise<Instan
   if (!p) throw noSuchProfile(name);
   return p;
 }
+
+const profileTags = tagOperations<{ InstanceProfileName: string }>(async (input, ctx) => {
+  const p = await requireProfile(ctx, input.InstanceProfileName);
+  return { tags: p.Tags, save: (tags) => ctx.tx.put(ctx.accountId, KIND_INSTANCE_PROFILE, key(p.InstanceProfileName), { ...p, Tags: tags }) };
+}, 'TagsPerInstanceProfile');
 
 export const instanceProfileHandlers: IamHandlers = {
   async CreateInstanceProfile(input, ctx) {
@@ -174,20 +179,7 @@ export const instanceProfileHandlers: IamHandlers = {
     return { InstanceProfiles: profiles, IsTruncated: page.truncated, Marker: page.marker };
   },
 
-  async TagInstanceProfile(input, ctx) {
-    const p = await requireProfile(ctx, input.InstanceProfileName);
-    p.Tags = mergeTags(p.Tags, input.Tags, 'TagsPerInstanceProfile');
-    await ctx.tx.put(ctx.accountId, KIND_INSTANCE_PROFILE, key(p.InstanceProfileName), p);
-  },
-
-  async UntagInstanceProfile(input, ctx) {
-    const p = await requireProfile(ctx, input.InstanceProfileName);
-    p.Tags = removeTags(p.Tags, input.TagKeys);
-    await ctx.tx.put(ctx.accountId, KIND_INSTANCE_PROFILE, key(p.InstanceProfileName), p);
-  },
-
-  async ListInstanceProfileTags(input, ctx) {
-    const p = await requireProfile(ctx, input.InstanceProfileName);
-    return tagPage(p.Tags, input);
-  },
+  TagInstanceProfile: profileTags.tag,
+  UntagInstanceProfile: profileTags.untag,
+  ListInstanceProfileTags: profileTags.list,
 };

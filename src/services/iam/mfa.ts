@@ -55,7 +55,7 @@ import {
   type MFADevice,
   type VirtualMFADevice,
 } from '../../generated/iam.js';
-import { checkDuplicateTags, listPage, mergeTags, removeTags, tagPage, type IamTag } from './common.js';
+import { checkDuplicateTags, listPage, type IamTag, tagOperations } from './common.js';
 import { getUser, userKey, userView, type UserRecord } from './state.js';
 
 export const KIND_MFA_DEVICE = 'iam.mfaDevice';
@@ -253,6 +253,11 @@ const mfaDeviceOut = (d: MfaDeviceRecord): MFADevice => ({
   EnableDate: new Date(d.EnableDate!),
 });
 
+const deviceTags = tagOperations<{ SerialNumber: string }>(async (input, ctx) => {
+  const d = await requireDevice(ctx, input.SerialNumber);
+  return { tags: d.Tags, save: (tags) => ctx.tx.put(ctx.accountId, KIND_MFA_DEVICE, key(d.Name), { ...d, Tags: tags }) };
+}, 'TagsPerMFADevice');
+
 export const mfaHandlers: IamHandlers = {
   async CreateVirtualMFADevice(input, ctx) {
     const path = input.Path ?? '/';
@@ -366,20 +371,7 @@ export const mfaHandlers: IamHandlers = {
     return { VirtualMFADevices: devices, IsTruncated: page.truncated, Marker: page.marker };
   },
 
-  async TagMFADevice(input, ctx) {
-    const d = await requireDevice(ctx, input.SerialNumber);
-    d.Tags = mergeTags(d.Tags, input.Tags, 'TagsPerMFADevice');
-    await ctx.tx.put(ctx.accountId, KIND_MFA_DEVICE, key(d.Name), d);
-  },
-
-  async UntagMFADevice(input, ctx) {
-    const d = await requireDevice(ctx, input.SerialNumber);
-    d.Tags = removeTags(d.Tags, input.TagKeys);
-    await ctx.tx.put(ctx.accountId, KIND_MFA_DEVICE, key(d.Name), d);
-  },
-
-  async ListMFADeviceTags(input, ctx) {
-    const d = await requireDevice(ctx, input.SerialNumber);
-    return tagPage(d.Tags, input);
-  },
+  TagMFADevice: deviceTags.tag,
+  UntagMFADevice: deviceTags.untag,
+  ListMFADeviceTags: deviceTags.list,
 };

@@ -52,7 +52,7 @@ import {
   NoSuchEntityException,
   type IamHandlers,
 } from '../../generated/iam.js';
-import { checkDuplicateTags, mergeTags, removeTags, tagPage, type IamTag } from './common.js';
+import { checkDuplicateTags, type IamTag, tagOperations } from './common.js';
 
 export const KIND_OIDC_PROVIDER = 'iam.oidcProvider';
 export const KIND_OIDC_JWKS = 'iam.oidcProviderJwks';
@@ -270,6 +270,11 @@ export async function registerOidcJwks(store: Store, arn: string, jwks: string |
 
 // ---------------------------------------------------------------------------------------------
 
+const providerTags = tagOperations<{ OpenIDConnectProviderArn: string }>(async (input, ctx) => {
+  const { key, rec } = await requireProvider(ctx, input.OpenIDConnectProviderArn);
+  return { tags: rec.Tags, save: (tags) => save(ctx, key, { ...rec, Tags: tags }) };
+}, 'TagsPerOpenIdConnectProvider');
+
 export const oidcProviderHandlers: IamHandlers = {
   async CreateOpenIDConnectProvider(input, ctx) {
     const key = urlKey(input.Url);
@@ -337,20 +342,7 @@ export const oidcProviderHandlers: IamHandlers = {
     await save(ctx, key, rec);
   },
 
-  async TagOpenIDConnectProvider(input, ctx) {
-    const { key, rec } = await requireProvider(ctx, input.OpenIDConnectProviderArn);
-    rec.Tags = mergeTags(rec.Tags, input.Tags, 'TagsPerOpenIdConnectProvider');
-    await save(ctx, key, rec);
-  },
-
-  async UntagOpenIDConnectProvider(input, ctx) {
-    const { key, rec } = await requireProvider(ctx, input.OpenIDConnectProviderArn);
-    rec.Tags = removeTags(rec.Tags, input.TagKeys);
-    await save(ctx, key, rec);
-  },
-
-  async ListOpenIDConnectProviderTags(input, ctx) {
-    const { rec } = await requireProvider(ctx, input.OpenIDConnectProviderArn);
-    return tagPage(rec.Tags, input);
-  },
+  TagOpenIDConnectProvider: providerTags.tag,
+  UntagOpenIDConnectProvider: providerTags.untag,
+  ListOpenIDConnectProviderTags: providerTags.list,
 };

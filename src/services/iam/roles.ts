@@ -70,7 +70,7 @@ import {
 } from '../../generated/iam.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { type InlinePolicyRecord } from './groups.js';
-import { checkDuplicateTags, encodePolicyDocument, listPage, mergeTags, policyError, removeTags, tagPage } from './common.js';
+import { checkDuplicateTags, encodePolicyDocument, listPage, policyError, tagOperations } from './common.js';
 import { roleBlockers as instanceProfileBlockers } from './instance-profiles.js';
 import {
   ATTACHED_KIND,
@@ -178,6 +178,11 @@ function checkTrust(doc: string): void {
 async function putRole(ctx: HandlerContext, r: RoleRecord): Promise<void> {
   await ctx.tx.put(ctx.accountId, KIND_ROLE, roleKey(r.RoleName), r);
 }
+
+const roleTags = tagOperations<{ RoleName: string }>(async (input, ctx) => {
+  const r = await requireRole(ctx, input.RoleName);
+  return { tags: r.Tags, save: (tags) => putRole(ctx, { ...r, Tags: tags }) };
+}, 'TagsPerRole');
 
 export const roleHandlers: IamHandlers = {
   async CreateRole(input, ctx) {
@@ -311,22 +316,9 @@ export const roleHandlers: IamHandlers = {
     await putRole(ctx, r);
   },
 
-  async TagRole(input, ctx) {
-    const r = await requireRole(ctx, input.RoleName);
-    r.Tags = mergeTags(r.Tags, input.Tags, 'TagsPerRole');
-    await putRole(ctx, r);
-  },
-
-  async UntagRole(input, ctx) {
-    const r = await requireRole(ctx, input.RoleName);
-    r.Tags = removeTags(r.Tags, input.TagKeys);
-    await putRole(ctx, r);
-  },
-
-  async ListRoleTags(input, ctx) {
-    const r = await requireRole(ctx, input.RoleName);
-    return tagPage(r.Tags, input);
-  },
+  TagRole: roleTags.tag,
+  UntagRole: roleTags.untag,
+  ListRoleTags: roleTags.list,
 };
 
 // ---------------------------------------------------------------------------------------------

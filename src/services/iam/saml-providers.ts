@@ -45,7 +45,7 @@ import {
   NoSuchEntityException,
   type IamHandlers,
 } from '../../generated/iam.js';
-import { checkDuplicateTags, mergeTags, removeTags, tagPage, type IamTag } from './common.js';
+import { checkDuplicateTags, type IamTag, tagOperations } from './common.js';
 
 export const KIND_SAML_PROVIDER = 'iam.samlProvider';
 export const SAML_PROVIDERS_PER_ACCOUNT = 100;
@@ -254,6 +254,11 @@ function addYears(d: Date, years: number): Date {
   return out;
 }
 
+const providerTags = tagOperations<{ SAMLProviderArn: string }>(async (input, ctx) => {
+  const { key, rec } = await requireProvider(ctx, input.SAMLProviderArn);
+  return { tags: rec.Tags, save: (tags) => save(ctx, key, { ...rec, Tags: tags }) };
+}, 'TagsPerSAMLProvider');
+
 export const samlProviderHandlers: IamHandlers = {
   async CreateSAMLProvider(input, ctx) {
     if (input.Tags) checkDuplicateTags(input.Tags);
@@ -356,20 +361,7 @@ export const samlProviderHandlers: IamHandlers = {
     await ctx.tx.delete(ctx.accountId, KIND_SAML_PROVIDER, key);
   },
 
-  async TagSAMLProvider(input, ctx) {
-    const { key, rec } = await requireProvider(ctx, input.SAMLProviderArn);
-    rec.Tags = mergeTags(rec.Tags, input.Tags, 'TagsPerSAMLProvider');
-    await save(ctx, key, rec);
-  },
-
-  async UntagSAMLProvider(input, ctx) {
-    const { key, rec } = await requireProvider(ctx, input.SAMLProviderArn);
-    rec.Tags = removeTags(rec.Tags, input.TagKeys);
-    await save(ctx, key, rec);
-  },
-
-  async ListSAMLProviderTags(input, ctx) {
-    const { rec } = await requireProvider(ctx, input.SAMLProviderArn);
-    return tagPage(rec.Tags, input);
-  },
+  TagSAMLProvider: providerTags.tag,
+  UntagSAMLProvider: providerTags.untag,
+  ListSAMLProviderTags: providerTags.list,
 };

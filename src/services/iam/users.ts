@@ -22,7 +22,7 @@
  *   profile, MFA device assignments. Tags and the permissions boundary live in the user record; the
  *   UserId never changes. A taken target name answers EntityAlreadyExists "User with name X already exists.".
  */
-import { checkDuplicateTags, listPage, mergeTags, removeTags, tagPage } from './common.js';
+import { checkDuplicateTags, listPage, tagOperations } from './common.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { newUniqueId } from '../../accounts/ids.js';
@@ -201,6 +201,12 @@ function keyMetadata(k: AccessKeyRecord, userName?: string) {
   return { UserName: userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: new Date(k.createDate) };
 }
 
+const userTags = tagOperations<{ UserName: string }>(async (input, ctx) => {
+  const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
+  if (!u) throw noSuchUser(input.UserName);
+  return { tags: u.Tags, save: (tags) => ctx.tx.put(ctx.accountId, KIND_USER, userKey(u.UserName), { ...u, Tags: tags }) };
+}, 'TagsPerUser');
+
 export const USERS_PER_ACCOUNT = 5000;
 
 export const userHandlers: IamHandlers = {
@@ -358,23 +364,7 @@ export const userHandlers: IamHandlers = {
     if (newPath !== u.Path) await repathUserAttachments(ctx.tx, ctx.accountId, newName, newPath);
   },
 
-  async TagUser(input, ctx) {
-    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
-    if (!u) throw noSuchUser(input.UserName);
-    u.Tags = mergeTags(u.Tags, input.Tags, 'TagsPerUser');
-    await ctx.tx.put(ctx.accountId, KIND_USER, userKey(u.UserName), u);
-  },
-
-  async UntagUser(input, ctx) {
-    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
-    if (!u) throw noSuchUser(input.UserName);
-    u.Tags = removeTags(u.Tags, input.TagKeys);
-    await ctx.tx.put(ctx.accountId, KIND_USER, userKey(u.UserName), u);
-  },
-
-  async ListUserTags(input, ctx) {
-    const u = await getUser(ctx.tx, ctx.accountId, input.UserName);
-    if (!u) throw noSuchUser(input.UserName);
-    return tagPage(u.Tags, input);
-  },
+  TagUser: userTags.tag,
+  UntagUser: userTags.untag,
+  ListUserTags: userTags.list,
 };

@@ -335,3 +335,21 @@ test('GetFederationToken: the federated user gets the intersection of the user a
   // Federated users cannot call IAM.
   await rejectsWith(new IAMClient(sdkConfig(s, fed)).send(new ListUsersCommand({})), 'InvalidClientTokenId', 403);
 });
+
+test('credentials are not issued in an opt-in Region the account has not enabled (RegionDisabledException)', async () => {
+  const creds = await newUser('ivo');
+  await allowUser('ivo', [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:GetFederationToken'], Resource: '*' }]);
+  await iam.send(new CreateRoleCommand({ RoleName: 'regional', AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${acct}:root` }) }));
+  const inRegion = (region: string, c: Creds) => new STSClient({ ...sdkConfig(s, c), region });
+  const message = `STS is not activated in this region for account:${acct}. Your account administrator can activate STS in this region using the IAM Console.`;
+  await rejectsWith(
+    inRegion('af-south-1', creds).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${acct}:role/regional`, RoleSessionName: 'cape-town' })),
+    'RegionDisabledException',
+    403,
+    message,
+  );
+  await rejectsWith(inRegion('ap-east-1', creds).send(new GetFederationTokenCommand({ Name: 'hk' })), 'RegionDisabledException', 403, message);
+  // Regions enabled by default (and the global endpoint) issue them.
+  const r = await inRegion('eu-west-3', creds).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${acct}:role/regional`, RoleSessionName: 'paris' }));
+  assert.equal(r.AssumedRoleUser!.Arn, `arn:aws:sts::${acct}:assumed-role/regional/paris`);
+});

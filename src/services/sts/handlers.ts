@@ -31,7 +31,7 @@ import { checkMfaCode } from '../iam/mfa.js';
 import { getMessageKey } from '../../authz/secrets.js';
 import { decodeAuthorizationMessage } from '../../policy/messages.js';
 import { InvalidAuthorizationMessageException } from '../../generated/sts.js';
-import { newSessionToken, sessionHandlers } from './sessions.js';
+import { newSessionToken, requireStsRegion, sessionHandlers } from './sessions.js';
 
 const ROOT_MAX_SESSION = 3600;
 const DEFAULT_SESSION = 43200;
@@ -45,6 +45,7 @@ export const stsHandlers: StsHandlers = {
   },
 
   async GetSessionToken(input, ctx) {
+    requireStsRegion(ctx.region, ctx.accountId);
     if (ctx.principal.sessionToken !== undefined) {
       throw new ServiceError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
     }

@@ -23,7 +23,8 @@
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import type { StsHandlers } from '../../generated/sts.js';
-import { MalformedPolicyDocumentException, PackedPolicyTooLargeException } from '../../generated/sts.js';
+import { MalformedPolicyDocumentException, PackedPolicyTooLargeException, RegionDisabledException } from '../../generated/sts.js';
+import { getRegion } from '../../regions.js';
 import { ServiceError } from '../../gateway/errors.js';
 import { newAccessKeyId, newSecretAccessKey } from '../../accounts/ids.js';
 import { getAccessKey, putAccessKey, type AccessKeyRecord, type SessionFacts } from '../../accounts/accounts.js';
@@ -40,6 +41,19 @@ const PACKED_ALLOTMENT = 2048;
 /** An opaque session token, long and base64 like AWS's. */
 export function newSessionToken(): string {
   return 'IQoJb3JpZ2luX2Vj' + randomBytes(240).toString('base64');
+}
+
+/**
+ * STS issues credentials only in Regions enabled for the account that receives them: an opt-in
+ * Region the account has not enabled answers RegionDisabledException (STS API Reference), in
+ * AWS's words.
+ */
+export function requireStsRegion(region: string, accountId: string): void {
+  if (getRegion(region)?.optInStatus === 'not-opted-in') {
+    throw new RegionDisabledException(
+      `STS is not activated in this region for account:${accountId}. Your account administrator can activate STS in this region using the IAM Console.`,
+    );
+  }
 }
 
 const validation = (message: string) => new ServiceError('ValidationError', message, 400);
@@ -123,6 +137,7 @@ async function assumeRoleWithWebIdentity(
   // The authorizer refuses a role it cannot find (no trust policy allows), so this only guards.
   if (!m || !role || role.Arn !== input.RoleArn) throw denied();
   const roleAccount = m[1]!;
+  requireStsRegion(ctx.region, roleAccount);
   const duration = input.DurationSeconds ?? 3600;
   if (duration > role.MaxSessionDuration) throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
 
@@ -184,6 +199,7 @@ async function assumeRoleWithSaml(
   // The authorizer refuses a role it cannot find (no trust policy allows), so this only guards.
   if (!m || !role || role.Arn !== input.RoleArn) throw denied();
   const roleAccount = m[1]!;
+  requireStsRegion(ctx.region, roleAccount);
   const duration = input.DurationSeconds ?? saml.sessionDuration ?? 3600;
   if (duration > role.MaxSessionDuration) throw validation('Requested DurationSeconds exceeds MaxSessionDuration set for this role.');
   let seconds = duration;
@@ -238,6 +254,8 @@ export const sessionHandlers: Pick<StsHandlers, 'AssumeRole' | 'GetFederationTok
       throw accessDenied(`User: ${p.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`);
     }
     const roleAccount = m[1]!;
+    requireStsRegion(ctx.region, roleAccount);
+  requireStsRegion(ctx.region, roleAccount);
     const chained = p.type === 'assumed-role';
     const duration = input.DurationSeconds ?? 3600;
     if (chained && duration > CHAINED_MAX) {
@@ -315,6 +333,7 @@ export const sessionHandlers: Pick<StsHandlers, 'AssumeRole' | 'GetFederationTok
   },
 
   async GetFederationToken(input, ctx) {
+    requireStsRegion(ctx.region, ctx.accountId);
     const p = ctx.principal;
     if (p.sessionToken !== undefined) throw accessDenied('Cannot call GetFederationToken with session credentials');
     if (p.type !== 'user' && p.type !== 'root') throw accessDenied('Cannot call GetFederationToken with session credentials');

@@ -6,16 +6,25 @@
  * policy variables and conditions, plus a permissions boundary. Policies are compiled once; the
  * loop decides a rotating mix of requests (allowed, implicitly denied, explicitly denied).
  *
+ * Every decision (warm-up and measured loop) is checked against the expected outcome of its request;
+ * a mismatch fails the run.
+ *
  * Run: node --import tsx bench/policy.ts   (BENCH_SECONDS=3 by default)
  *      npm run build && POLICY_DIST=1 node --import tsx bench/policy.ts   (the compiled engine)
+ *      POLICY_ENGINE=<path>/index.js ...   another compiled build (A/B comparisons)
+ *      BENCH_VERBOSE=1: each request's decision; BENCH_EACH=1: ns per decision for each request.
  */
 import type { CompiledPolicy } from '../src/policy/compile.js';
+import type { Decision } from '../src/policy/decide.js';
 import type { AuthzRequest, CallerPrincipal } from '../src/policy/types.js';
 
-// POLICY_DIST=1 runs the tsc-compiled engine (`npm run build` first) instead of the sources.
-const engine: typeof import('../src/policy/index.js') = process.env.POLICY_DIST
-  ? await import(new URL('../dist/src/policy/index.js', import.meta.url).href)
-  : await import('../src/policy/index.js');
+// POLICY_DIST=1 runs the tsc-compiled engine (`npm run build` first) instead of the sources;
+// POLICY_ENGINE=<path to a compiled index.js> runs another build (A/B comparisons).
+const engine: typeof import('../src/policy/index.js') = process.env.POLICY_ENGINE
+  ? await import(new URL(process.env.POLICY_ENGINE, `file://${process.cwd()}/`).href)
+  : process.env.POLICY_DIST
+    ? await import(new URL('../dist/src/policy/index.js', import.meta.url).href)
+    : await import('../src/policy/index.js');
 const { compilePolicy, decide, makeContext } = engine;
 
 const ACCT = '123456789012';
@@ -108,25 +117,51 @@ const requests: AuthzRequest[] = [
 
 const input = { identity, boundary };
 if (process.env.BENCH_VERBOSE) for (const q of requests) { const d = decide(q, input); console.log(q.action, q.resource, d.decision, d.deniedBy ?? "", d.matched.map((m) => m.sid).join(",")); }
+// The expected outcome of every request (the mix must not drift while optimizing the engine).
+const EXPECTED: Decision['decision'][] = [
+  'Allowed', 'ImplicitDeny', 'ExplicitDeny', 'Allowed', 'Allowed', 'Allowed', 'Allowed', 'Allowed',
+  'ExplicitDeny', 'Allowed', 'Allowed', 'ImplicitDeny', 'ImplicitDeny', 'Allowed', 'Allowed', 'Allowed',
+];
 const tally: Record<string, number> = {};
-for (const q of requests) {
-  const d = decide(q, input);
+let sink0 = 0;
+for (let i = 0; i < requests.length; i++) {
+  const d = decide(requests[i]!, input);
+  if (d.decision !== EXPECTED[i]) throw new Error(`${requests[i]!.action} ${requests[i]!.resource}: ${d.decision}, expected ${EXPECTED[i]}`);
   tally[d.decision] = (tally[d.decision] ?? 0) + 1;
 }
 
-// Warm up, then measure.
+if (process.env.BENCH_EACH) {
+  for (let k = 0; k < 400_000; k++) decide(requests[k & 15]!, input);
+  for (const q of requests) {
+    const t = process.hrtime.bigint();
+    for (let k = 0; k < 200_000; k++) sink0 += decide(q, input).matched.length;
+    console.log(`${(Number(process.hrtime.bigint() - t) / 200_000).toFixed(0).padStart(5)} ns  ${q.action} ${q.resource}`);
+  }
+}
+
+// Warm up, then measure. Every decision in the loop is checked against its expected outcome.
 let sink = 0;
-for (let i = 0; i < 200_000; i++) sink += decide(requests[i & 15]!, input).matched.length;
+let wrong = 0;
+for (let i = 0; i < 200_000; i++) {
+  const d = decide(requests[i & 15]!, input);
+  if (d.decision !== EXPECTED[i & 15]) wrong++;
+  sink += d.matched.length;
+}
 let count = 0;
 const t0 = process.hrtime.bigint();
 const limit = t0 + BigInt(SECONDS * 1e9);
 for (;;) {
-  for (let i = 0; i < 10_000; i++) sink += decide(requests[i & 15]!, input).matched.length;
+  for (let i = 0; i < 10_000; i++) {
+    const d = decide(requests[i & 15]!, input);
+    if (d.decision !== EXPECTED[i & 15]) wrong++;
+    sink += d.matched.length;
+  }
   count += 10_000;
   if (process.hrtime.bigint() > limit) break;
 }
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+if (wrong !== 0) throw new Error(`${wrong} decisions differed from the expected mix`);
 console.log(
-  `policy engine${process.env.POLICY_DIST ? ' (dist)' : ''}: ${Math.round(count / secs).toLocaleString('en-US')} decisions/s ` +
+  `policy engine${process.env.POLICY_ENGINE ? ` (${process.env.POLICY_ENGINE})` : process.env.POLICY_DIST ? ' (dist)' : ''}: ${Math.round(count / secs).toLocaleString('en-US')} decisions/s ` +
     `(5 identity policies, ${statements} statements + boundary; mix ${JSON.stringify(tally)}; sink ${sink > 0 ? 'ok' : '0'})`,
 );

@@ -118,7 +118,7 @@ export interface ResourceEntry {
   head?: string;
   /** How many of partition/service/region/account `head` covers. */
   headSegs: number;
-  /** `head`'s id in the head table (evaluate.ts memoizes "the request starts with it" per request); -1 if none. */
+  /** `head`'s id in the head table (evaluate.ts compares it with the request's head ids); -1 if none. */
   headId: number;
   raw: string;
 }
@@ -132,6 +132,10 @@ function compileResource(raw: string, version: PolicyVersion): ResourceEntry {
     region: ANY_SEG,
     account: ANY_SEG,
     res: ANY_SEG,
+    // Every field is present from the start (one hidden class for all entries: the hot path's
+    // property reads stay monomorphic).
+    tmpl: undefined,
+    head: undefined,
     headSegs: 0,
     headId: -1,
     raw,
@@ -175,8 +179,9 @@ function compileResource(raw: string, version: PolicyVersion): ResourceEntry {
 }
 
 /**
- * Distinct resource heads get small ids, so that a request tests each head once however many
- * entries share it. Bounded: past HEAD_LIMIT distinct heads, new ones get no id (no memo).
+ * Distinct resource heads get small ids. evaluate.ts looks up the heads of a request's resource
+ * once (per distinct resource string) and then tests an entry's head by comparing ids. Bounded:
+ * past HEAD_LIMIT distinct heads, new ones get no id (their entries compare the text).
  */
 const HEAD_LIMIT = 1 << 16;
 const headIds = new Map<string, number>();
@@ -191,9 +196,15 @@ function headId(head: string): number {
   return id;
 }
 
-/** How many head ids exist (evaluate.ts sizes its memo with it). */
+/** How many head ids exist (grows as policies are compiled: evaluate.ts revalidates its lookups). */
 export function headCount(): number {
   return headIds.size;
+}
+
+/** The id of a head (`arn:aws:s3:::`, `arn:aws:ec2:`...) some compiled entry uses; -1 if none. */
+export function lookupHead(head: string): number {
+  const id = headIds.get(head);
+  return id === undefined ? -1 : id;
 }
 
 /** A Seg from an already-escaped pattern. */
@@ -340,6 +351,20 @@ export function notPrincipalExempt(ps: PrincipalSet, c: CallerPrincipal, hasBoun
 
 // ---------------------------------------------------------------------------------------------
 
+/** What evaluating a statement involves beyond its action (CompiledStatement.flags). */
+export const enum StFlag {
+  /** Effect Deny. */
+  Deny = 1,
+  /** The Resource/NotResource entries must be matched (not `"*"`, not a trust policy's absent Resource). */
+  Resources = 2,
+  /** Principal or NotPrincipal. */
+  Principal = 4,
+  /** A Condition. */
+  Cond = 8,
+  /** `NotResource: "*"`: matches no resource (never applies). */
+  Never = 16,
+}
+
 export interface CompiledStatement {
   ref: StatementRef;
   deny: boolean;
@@ -355,6 +380,8 @@ export interface CompiledStatement {
   notPrincipal?: PrincipalSet;
   /** undefined when the statement has no (or an empty) Condition. */
   cond?: CompiledConditions;
+  /** StFlag bits, derived from the fields above (lets evaluation skip what a statement lacks). */
+  flags: number;
 }
 
 /** A statement in a policy's service index, with its action set for that service pre-resolved. */
@@ -456,6 +483,11 @@ function compileStatement(st: ParsedStatement, version: PolicyVersion, id: strin
     resourceAll: resources.some((r) => r.all),
     noResource: resList === undefined,
     resources,
+    // Always present (one hidden class for every statement; see compileResource).
+    principal: undefined,
+    notPrincipal: undefined,
+    cond: undefined,
+    flags: 0,
   };
   if (st.principal) out.principal = compilePrincipal(st.principal);
   if (st.notPrincipal) out.notPrincipal = compilePrincipal(st.notPrincipal);
@@ -464,5 +496,11 @@ function compileStatement(st: ParsedStatement, version: PolicyVersion, id: strin
     if (isProblemValue(c)) return c;
     if (c !== ALWAYS) out.cond = c;
   }
+  let flags = out.deny ? StFlag.Deny : 0;
+  if (!out.noResource && !out.resourceAll) flags |= StFlag.Resources;
+  if (out.notResource && out.resourceAll) flags |= StFlag.Never;
+  if (out.principal !== undefined || out.notPrincipal !== undefined) flags |= StFlag.Principal;
+  if (out.cond !== undefined) flags |= StFlag.Cond;
+  out.flags = flags;
   return out;
 }

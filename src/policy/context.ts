@@ -26,6 +26,34 @@ function renderScalar(v: string | number | boolean | Date): string {
   return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso;
 }
 
+/**
+ * The canonical (internalized) copy of a string. Compiled conditions and variables look keys up
+ * with canonical lower-cased names, and makeContext stores canonical names: Map lookups then find
+ * the entry by pointer instead of comparing the characters (and object-keyed contexts look the
+ * name up without internalizing it first).
+ */
+function internString(s: string): string {
+  const o: Record<string, number> = { [s]: 0 };
+  for (const k in o) return k;
+  return s;
+}
+
+// Canonical lower-cased names by the name as given (bounded; dropping entries costs only a
+// recomputation: internalized strings are unique, so a recomputed name is the same string).
+const MAX_KEYS = 4096;
+let lowerKeys = new Map<string, string>();
+
+/** The canonical lower-cased form of a condition key name (see internString). */
+export function lowerKey(key: string): string {
+  let lk = lowerKeys.get(key);
+  if (lk === undefined) {
+    lk = internString(key.toLowerCase());
+    if (lowerKeys.size >= MAX_KEYS) lowerKeys = new Map();
+    lowerKeys.set(key, lk);
+  }
+  return lk;
+}
+
 class MapContext implements ContextKeys {
   constructor(
     private readonly values: Map<string, readonly string[]>,
@@ -56,16 +84,18 @@ class MapContext implements ContextKeys {
 export function makeContext(values: ContextInput, multiKeys?: Iterable<string>): ContextKeys {
   const map = new Map<string, readonly string[]>();
   const multi = new Set<string>();
-  if (multiKeys) for (const k of multiKeys) multi.add(k.toLowerCase());
+  if (multiKeys) for (const k of multiKeys) multi.add(lowerKey(k));
   for (const key of Object.keys(values)) {
     const v = values[key];
     if (v === undefined) continue;
-    const lk = key.toLowerCase();
+    const lk = lowerKey(key);
+    // The value arrays are fresh (never the caller's) and typed readonly, but not frozen: V8 reads
+    // frozen arrays' elements through a generic inline cache, which the conditions pay per key.
     if (Array.isArray(v)) {
-      map.set(lk, Object.freeze((v as readonly unknown[]).map((x) => renderScalar(x as string))));
+      map.set(lk, (v as readonly unknown[]).map((x) => renderScalar(x as string)));
       multi.add(lk);
     } else {
-      map.set(lk, Object.freeze([renderScalar(v as string | number | boolean | Date)]));
+      map.set(lk, [renderScalar(v as string | number | boolean | Date)]);
     }
   }
   return new MapContext(map, multi);

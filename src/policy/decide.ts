@@ -34,7 +34,7 @@
  */
 import type { AuthzRequest, PolicyType, StatementRef } from './types.js';
 import { Grant, type CompiledPolicy } from './compile.js';
-import { clearResult, evaluatePrepared, newResult, prepareRequest, type PreparedRequest, type PreparedResult } from './evaluate.js';
+import { evaluatePrepared, newResult, prepareRequest, type PreparedRequest, type PreparedResult } from './evaluate.js';
 
 export type DeniedBy = 'identity' | 'boundary' | 'session' | 'scp' | 'rcp' | 'resource';
 
@@ -80,8 +80,10 @@ const bRes = newResult();
 const sRes = newResult();
 const rRes = newResult();
 const lvl = newResult();
-const denies: StatementRef[] = [];
-const missing: string[] = [];
+// `denies` and `missing` are handed over to the Decision when non-empty and replaced by fresh
+// arrays (cheaper than copying them, or than truncating: `length = 0` is a runtime call).
+let denies: StatementRef[] = [];
+let missing: string[] = [];
 let denyT: DeniedBy | undefined;
 let denyPT: PolicyType | undefined;
 const EMPTY = Object.freeze([]) as unknown as StatementRef[];
@@ -104,7 +106,7 @@ function levels(
   let all = true;
   for (let i = 0; i < list.length; i++) {
     const level = list[i]!;
-    clearResult(lvl);
+    reset(lvl);
     for (let j = 0; j < level.length; j++) evaluatePrepared(level[j]!, p, lvl);
     addMissing(lvl.missingKeys);
     if (lvl.nDeny > 0) {
@@ -119,30 +121,55 @@ function levels(
   return all;
 }
 
+/** Clears a scratch result (its arrays are overwritten by index; `missingKeys` is replaced). */
+function reset(r: PreparedResult): void {
+  r.nAllow = 0;
+  r.nDeny = 0;
+  r.grant = Grant.None;
+  if (r.missingKeys.length !== 0) r.missingKeys = [];
+}
+
 function result(
   decision: Decision['decision'],
   matched: StatementRef[],
   deniedBy?: DeniedBy,
   deniedByType?: PolicyType,
 ): Decision {
+  if (matched.length === 0) matched = EMPTY;
+  else if (matched === denies) denies = [];
+  let missingKeys = EMPTY as unknown as string[];
+  if (missing.length !== 0) {
+    missingKeys = missing;
+    missing = [];
+  }
   // Every field is always present (one object shape for all decisions).
   return {
     decision,
     deniedBy,
     explicitDenyIn: decision === 'ExplicitDeny' ? deniedByType : undefined,
     deniedByType,
-    // Only the scratch `denies` array needs copying; Allowed paths build a fresh array.
-    matched: matched.length === 0 ? EMPTY : matched === denies ? matched.slice() : matched,
-    missingKeys: missing.length === 0 ? (EMPTY as unknown as string[]) : missing.slice(),
+    matched,
+    missingKeys,
   };
 }
 
-function matched0(): StatementRef[] {
-  return [];
+function copyAllows(res: PreparedResult, into: StatementRef[], at: number): number {
+  const n = res.nAllow;
+  const a = res.allows;
+  for (let i = 0; i < n; i++) into[at + i] = a[i]!;
+  return at + n;
 }
 
-function collect(res: PreparedResult, into: StatementRef[]): void {
-  for (let i = 0; i < res.nAllow; i++) into.push(res.allows[i]!);
+/** The Allow statements of the given results, in order, in one array of the exact size. */
+function allowsOf(a: PreparedResult, b?: PreparedResult, c?: PreparedResult, d?: PreparedResult): StatementRef[] {
+  const n = a.nAllow + (b === undefined ? 0 : b.nAllow) + (c === undefined ? 0 : c.nAllow) + (d === undefined ? 0 : d.nAllow);
+  if (n === 0) return EMPTY;
+  const out = new Array<StatementRef>(n);
+  let k = copyAllows(a, out, 0);
+  if (b !== undefined) k = copyAllows(b, out, k);
+  if (c !== undefined) k = copyAllows(c, out, k);
+  if (d !== undefined) copyAllows(d, out, k);
+  return out;
 }
 
 function pushDenies(res: PreparedResult): void {
@@ -152,8 +179,8 @@ function pushDenies(res: PreparedResult): void {
 export function decide(req: AuthzRequest, input: DecisionInput): Decision {
   const caller = req.principal;
   const p = prepareRequest(req, input.boundary !== undefined, scratchPrep);
-  if (denies.length !== 0) denies.length = 0;
-  if (missing.length !== 0) missing.length = 0;
+  if (denies.length !== 0) denies = [];
+  if (missing.length !== 0) missing = [];
   denyT = undefined;
   denyPT = undefined;
 
@@ -170,7 +197,7 @@ export function decide(req: AuthzRequest, input: DecisionInput): Decision {
   const scpOk = anonymous ? true : levels(input.scps, p, false, 'scp');
 
   const resource = input.resource;
-  clearResult(rRes);
+  reset(rRes);
   if (resource !== undefined) {
     evaluatePrepared(resource, p, rRes);
     addMissing(rRes.missingKeys);
@@ -183,9 +210,9 @@ export function decide(req: AuthzRequest, input: DecisionInput): Decision {
     }
   }
 
-  clearResult(idRes);
-  clearResult(bRes);
-  clearResult(sRes);
+  reset(idRes);
+  reset(bRes);
+  reset(sRes);
   if (!noIdentitySide) {
     const ids = input.identity;
     for (let i = 0; i < ids.length; i++) evaluatePrepared(ids[i]!, p, idRes);
@@ -233,15 +260,10 @@ export function decide(req: AuthzRequest, input: DecisionInput): Decision {
 
   // 8. Anonymous / service / IdP callers: only the resource policy can allow.
   if (noIdentitySide) {
-    if (grant >= Grant.Direct) {
-      const m = matched0();
-      collect(rRes, m);
-      return result('Allowed', m);
-    }
+    if (grant >= Grant.Direct) return result('Allowed', allowsOf(rRes));
     return result('ImplicitDeny', EMPTY, 'resource', resourceType);
   }
 
-  const matched = matched0();
   const boundaryOk = input.boundary === undefined || bRes.nAllow > 0;
   const sessionOk = input.session !== undefined ? sRes.nAllow > 0 : caller.kind !== 'federated-user';
   const identityAllows = idRes.nAllow > 0;
@@ -255,32 +277,17 @@ export function decide(req: AuthzRequest, input: DecisionInput): Decision {
       return result('ImplicitDeny', EMPTY, by, by);
     }
     if (grant === Grant.None) return result('ImplicitDeny', EMPTY, 'resource', resourceType);
-    collect(rRes, matched);
-    if (!isRoot) {
-      collect(idRes, matched);
-      collect(bRes, matched);
-      collect(sRes, matched);
-    }
-    return result('Allowed', matched);
+    return result('Allowed', isRoot ? allowsOf(rRes) : allowsOf(rRes, idRes, bRes, sRes));
   }
   if (isRoot) {
     if (resourceRequired && grant === Grant.None) return result('ImplicitDeny', EMPTY, 'resource', resourceType);
-    collect(rRes, matched);
-    return result('Allowed', matched);
+    return result('Allowed', allowsOf(rRes));
   }
 
   // 5. Same account: resource grants by principal form.
-  if (grant === Grant.Direct) {
-    collect(rRes, matched);
-    return result('Allowed', matched);
-  }
+  if (grant === Grant.Direct) return result('Allowed', allowsOf(rRes));
   if (grant === Grant.Entity) {
-    if (boundaryOk && sessionOk) {
-      collect(rRes, matched);
-      collect(bRes, matched);
-      collect(sRes, matched);
-      return result('Allowed', matched);
-    }
+    if (boundaryOk && sessionOk) return result('Allowed', allowsOf(rRes, bRes, sRes));
     const by: DeniedBy = !boundaryOk ? 'boundary' : 'session';
     return result('ImplicitDeny', EMPTY, by, by);
   }
@@ -289,11 +296,7 @@ export function decide(req: AuthzRequest, input: DecisionInput): Decision {
     if (identityAllows && boundaryOk && sessionOk) return result('ImplicitDeny', EMPTY, 'resource', resourceType);
   }
   if (identityAllows && boundaryOk && sessionOk && !(resourceRequired && grant === Grant.None)) {
-    collect(rRes, matched);
-    collect(idRes, matched);
-    collect(bRes, matched);
-    collect(sRes, matched);
-    return result('Allowed', matched);
+    return result('Allowed', allowsOf(rRes, idRes, bRes, sRes));
   }
   const by: DeniedBy = !identityAllows ? 'identity' : !boundaryOk ? 'boundary' : !sessionOk ? 'session' : 'resource';
   return result('ImplicitDeny', EMPTY, by, by === 'resource' ? resourceType : by);

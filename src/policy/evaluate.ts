@@ -8,13 +8,18 @@
  * the statement's resources; `Deny` + `NotResource` denies the listed actions on every other resource.
  *
  * Evaluation never throws and allocates nothing per statement: StatementRefs are built at compile
- * time, the request is prepared once (action split, ARN colon positions), and segments are matched
- * in place with glob.ts's range matcher.
+ * time, the request is prepared once (interned action; the resource's colon positions and head ids,
+ * interned per resource string), each policy keeps a per-action memo of the statements whose
+ * Action/NotAction matches, statements carry flags saying which of Resource/Principal/Condition
+ * need testing, and segments are matched in place with glob.ts's range matcher.
  */
 import type { AuthzRequest, CallerPrincipal, ContextKeys, PolicyResult } from './types.js';
 import {
   Grant,
   SegKind,
+  StFlag,
+  headCount as headCount_,
+  lookupHead as lookupHead_,
   matchPrincipal,
   notPrincipalExempt,
   type ActionSet,
@@ -25,6 +30,16 @@ import {
   type Seg,
 } from './compile.js';
 import { matchRange } from './glob.js';
+// Hot-path bindings are local (tsx runs modules through a CommonJS wrapper in which every
+// imported binding is a getter call).
+const headCount = headCount_;
+const lookupHead = lookupHead_;
+const F_DENY = StFlag.Deny;
+const F_RESOURCES = StFlag.Resources;
+const F_PRINCIPAL = StFlag.Principal;
+const F_COND = StFlag.Cond;
+const NONE = Grant.None;
+const DIRECT = Grant.Direct;
 
 /** A request with the parts every statement needs, computed once. */
 export interface PreparedRequest {
@@ -37,19 +52,34 @@ export interface PreparedRequest {
   name: string;
   resource: string;
   /**
-   * Positions of the first five colons of the resource ARN; c4 < 0 when it is not ARN-shaped.
-   * Computed on first need (many requests never need them): c0 is -2 until then (`arnColons`).
+   * The resource's colon positions and head ids (see ResourceInfo), looked up on first need (many
+   * requests never need them): undefined until then (`resourceInfo`).
    */
+  info: ResourceInfo | undefined;
+  /** The caller has a permissions boundary (NotPrincipal never exempts it). */
+  hasBoundary: boolean;
+}
+
+/**
+ * What resource entries need of a request's resource, computed once per distinct resource string
+ * (interned like actions): positions of the first five colons, and the ids (compile.ts's head
+ * table) of its heads `arn:P:`, `arn:P:S:`, `arn:P:S:R:`, `arn:P:S:R:A:` (-1: no entry uses that
+ * head), so that an entry's literal head is tested by comparing two integers.
+ */
+export interface ResourceInfo {
+  /** Colon positions; c4 < 0 when the resource is not ARN-shaped (c0 is 3 or -1). */
   c0: number;
   c1: number;
   c2: number;
   c3: number;
   c4: number;
-  /** The caller has a permissions boundary (NotPrincipal never exempts it). */
-  hasBoundary: boolean;
-  /** Identifies this preparation in the per-request resource-head memo (see headMatches). */
-  stamp: number;
-  epoch: number;
+  /** Head ids by number of literal segments: h1 (`arn:P:`) to h4 (`arn:P:S:R:A:`). */
+  h1: number;
+  h2: number;
+  h3: number;
+  h4: number;
+  /** headCount() when the ids were looked up (new heads since then: look them up again). */
+  heads: number;
 }
 
 /** An interned request action: its parts, and an id indexing the policies' per-action memo. */
@@ -79,14 +109,6 @@ function internAction(action: string): ActionKey {
   return a;
 }
 
-// Resource-head memo: for head id h (compile.ts), memo[h] === p.stamp when p's resource starts with
-// the head, p.stamp + 1 when it does not; anything else is unknown. Stamps are unique per
-// preparation within an epoch; when they would leave the small-integer range the memo is cleared
-// and a new epoch starts (requests of an older epoch bypass the memo).
-let stampCounter = 0;
-let epoch = 0;
-let memo = new Int32Array(256);
-
 export function prepareRequest(req: AuthzRequest, hasBoundary = false, out?: PreparedRequest): PreparedRequest {
   const a = internAction(req.action);
   const p = out ?? ({} as PreparedRequest);
@@ -97,26 +119,30 @@ export function prepareRequest(req: AuthzRequest, hasBoundary = false, out?: Pre
   p.svc = a.svc;
   p.name = a.name;
   p.resource = req.resource;
-  p.c0 = -2;
-  p.c1 = -1;
-  p.c2 = -1;
-  p.c3 = -1;
-  p.c4 = -1;
+  p.info = undefined;
   p.hasBoundary = hasBoundary;
-  if (stampCounter >= 0x3ffffff0) {
-    stampCounter = 0;
-    epoch++;
-    memo.fill(0);
-  }
-  stampCounter += 2;
-  p.stamp = stampCounter;
-  p.epoch = epoch;
   return p;
 }
 
-/** Fills in the colon positions (c0..c4) of the request's resource. */
-export function arnColons(p: PreparedRequest): void {
-  const r = p.resource;
+// Interned resources. Bounded: when full the table starts over (entries are pure functions of the
+// resource string and the head table, so dropping them only costs a recomputation).
+const MAX_RESOURCES = 4096;
+let resourceTable = new Map<string, ResourceInfo>();
+
+function headIdAt(r: string, c: number): number {
+  return c < 0 ? -1 : lookupHead(c === r.length - 1 ? r : r.slice(0, c + 1));
+}
+
+function lookupHeads(info: ResourceInfo, r: string): void {
+  info.heads = headCount();
+  if (info.c0 < 0) return;
+  info.h1 = headIdAt(r, info.c1);
+  info.h2 = headIdAt(r, info.c2);
+  info.h3 = headIdAt(r, info.c3);
+  info.h4 = headIdAt(r, info.c4);
+}
+
+function parseResource(r: string): ResourceInfo {
   let c0 = -1, c1 = -1, c2 = -1, c3 = -1, c4 = -1;
   // `arn:` then the next four colons (native indexOf beats a charCode loop).
   if (r.length > 4 && r.charCodeAt(0) === 97 && r.charCodeAt(1) === 114 && r.charCodeAt(2) === 110 && r.charCodeAt(3) === 58) {
@@ -126,31 +152,37 @@ export function arnColons(p: PreparedRequest): void {
     if (c2 >= 0) c3 = r.indexOf(':', c2 + 1);
     if (c3 >= 0) c4 = r.indexOf(':', c3 + 1);
   }
-  p.c0 = c0;
-  p.c1 = c1;
-  p.c2 = c2;
-  p.c3 = c3;
-  p.c4 = c4;
+  const info: ResourceInfo = { c0, c1, c2, c3, c4, h1: -1, h2: -1, h3: -1, h4: -1, heads: 0 };
+  lookupHeads(info, r);
+  return info;
 }
 
-/** Whether the request's resource starts with the entry's head (memoized per request and head). */
-function headMatches(head: string, id: number, p: PreparedRequest): boolean {
-  const m = p.epoch === epoch && id >= 0 && id < memo.length ? memo[id]! : 0;
-  if (m === p.stamp) return true;
-  if (m === p.stamp + 1) return false;
+/** The request's ResourceInfo (interned per resource string, revalidated against the head table). */
+export function resourceInfo(p: PreparedRequest): ResourceInfo {
+  let info = p.info;
+  if (info !== undefined) return info;
   const r = p.resource;
-  const n = head.length;
-  // (slice + === runs natively and beats both a charCode loop and String#startsWith here.)
-  const ok = r.length >= n && r.charCodeAt(n - 1) === 58 && (r.length === n ? r : r.slice(0, n)) === head;
-  if (id >= 0 && p.epoch === epoch) {
-    if (id >= memo.length) {
-      const grown = new Int32Array(Math.max(memo.length * 2, id + 1));
-      grown.set(memo);
-      memo = grown;
-    }
-    memo[id] = ok ? p.stamp : p.stamp + 1;
+  info = resourceTable.get(r);
+  if (info === undefined) {
+    info = parseResource(r);
+    if (resourceTable.size >= MAX_RESOURCES) resourceTable = new Map();
+    resourceTable.set(r, info);
+  } else if (info.heads !== headCount()) {
+    lookupHeads(info, r);
   }
-  return ok;
+  p.info = info;
+  return info;
+}
+
+/** The id of the request's head with `k` literal segments (1..4). */
+function headAt(info: ResourceInfo, k: number): number {
+  return k === 4 ? info.h4 : k === 2 ? info.h2 : k === 1 ? info.h1 : info.h3;
+}
+
+/** Text comparison of a head without an id (past compile.ts's HEAD_LIMIT). */
+function startsWithHead(r: string, head: string): boolean {
+  const n = head.length;
+  return r.length >= n && r.charCodeAt(n - 1) === 58 && (r.length === n ? r : r.slice(0, n)) === head;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,15 +191,19 @@ function segMatch(s: Seg, v: string, vs: number, ve: number): boolean {
   switch (s.kind) {
     case SegKind.Any:
       return true;
-    // (slice + === compares natively: faster than a charCode loop or String#startsWith.)
+    // (slice + === compares natively: fewer instructions than a charCode loop or String#startsWith.
+    // Testing the last character first spares the slice on most mismatches.)
     case SegKind.Literal: {
       const lit = s.p;
-      if (ve - vs !== lit.length) return false;
+      const n = lit.length;
+      if (ve - vs !== n || v.charCodeAt(ve - 1) !== lit.charCodeAt(n - 1)) return n === 0 && ve === vs;
       return (vs === 0 && ve === v.length ? v : v.slice(vs, ve)) === lit;
     }
     case SegKind.Prefix: {
-      const n = s.p.length;
-      return ve - vs >= n && v.slice(vs, vs + n) === s.p;
+      const pre = s.p;
+      const n = pre.length;
+      if (n === 0) return true;
+      return ve - vs >= n && v.charCodeAt(vs + n - 1) === pre.charCodeAt(n - 1) && v.slice(vs, vs + n) === pre;
     }
     default:
       return matchRange(s.p, 0, s.p.length, v, vs, ve, false);
@@ -193,25 +229,22 @@ function entryMatches(e: ResourceEntry, p: PreparedRequest, missing: string[] | 
   if (e.all) return true;
   const r = p.resource;
   if (!e.arn) return segMatch(e.res, r, 0, r.length);
-  const head = e.head;
+  const info = p.info ?? resourceInfo(p);
   const k = e.headSegs;
+  if (e.head !== undefined) {
+    const id = e.headId;
+    if (id >= 0 ? headAt(info, k) !== id : !startsWithHead(r, e.head)) return false;
+  }
+  if (info.c4 < 0) return false;
+  // The head holds the partition..account segments it covers: test the others.
+  if (k < 4) {
+    if (k < 1 && e.partition.kind !== SegKind.Any && !segMatch(e.partition, r, info.c0 + 1, info.c1)) return false;
+    if (k < 2 && e.service.kind !== SegKind.Any && !segMatch(e.service, r, info.c1 + 1, info.c2)) return false;
+    if (k < 3 && e.region.kind !== SegKind.Any && !segMatch(e.region, r, info.c2 + 1, info.c3)) return false;
+    if (e.account.kind !== SegKind.Any && !segMatch(e.account, r, info.c3 + 1, info.c4)) return false;
+  }
   // Start of the request's resource part (after the fifth colon).
-  let rs: number;
-  if (head !== undefined) {
-    if (!headMatches(head, e.headId, p)) return false;
-  }
-  if (k === 4) {
-    // The head holds all five colons: the request's are at the same places.
-    rs = head!.length;
-  } else {
-    if (p.c0 === -2) arnColons(p);
-    if (p.c4 < 0) return false;
-    if (k < 1 && e.partition.kind !== SegKind.Any && !segMatch(e.partition, r, p.c0 + 1, p.c1)) return false;
-    if (k < 2 && e.service.kind !== SegKind.Any && !segMatch(e.service, r, p.c1 + 1, p.c2)) return false;
-    if (k < 3 && e.region.kind !== SegKind.Any && !segMatch(e.region, r, p.c2 + 1, p.c3)) return false;
-    if (e.account.kind !== SegKind.Any && !segMatch(e.account, r, p.c3 + 1, p.c4)) return false;
-    rs = p.c4 + 1;
-  }
+  const rs = info.c4 + 1;
   const tmpl = e.tmpl;
   if (tmpl !== undefined) {
     const m = tmpl.matchRendered(p.context, r, rs, r.length);
@@ -235,17 +268,14 @@ function entryMatches(e: ResourceEntry, p: PreparedRequest, missing: string[] | 
 
 function resourceMatches(st: CompiledStatement, p: PreparedRequest, missing: string[] | undefined): boolean {
   if (st.noResource) return true;
-  let any = st.resourceAll;
-  if (!any) {
-    const rs = st.resources;
-    for (let i = 0; i < rs.length; i++) {
-      if (entryMatches(rs[i]!, p, missing)) {
-        any = true;
-        break;
-      }
-    }
-  }
-  return st.notResource ? !any : any;
+  return st.resourceAll ? !st.notResource : entriesMatch(st, p, missing);
+}
+
+/** Resource/NotResource of a statement without `"*"` (StFlag.Resources): its entries against the request. */
+function entriesMatch(st: CompiledStatement, p: PreparedRequest, missing: string[] | undefined): boolean {
+  const rs = st.resources;
+  for (let i = 0; i < rs.length; i++) if (entryMatches(rs[i]!, p, missing)) return !st.notResource;
+  return st.notResource;
 }
 
 /**
@@ -309,8 +339,9 @@ function statementsForAction(pol: CompiledPolicy, p: PreparedRequest): CompiledS
     const candidates = pol.byService.get(p.svc) ?? pol.generic;
     for (let i = 0; i < candidates.length; i++) {
       const c = candidates[i]!;
+      // (A `NotResource: "*"` statement never applies: left out.)
       const am = actionMatches(c.st.actions, c.acts, p.svc, p.name);
-      if (c.st.notAction ? !am : am) list.push(c.st);
+      if ((c.st.notAction ? !am : am) && (c.st.flags & StFlag.Never) === 0) list.push(c.st);
     }
     while (pol.byAction.length < id) pol.byAction.push(undefined);
     pol.byAction[id] = list;
@@ -318,29 +349,32 @@ function statementsForAction(pol: CompiledPolicy, p: PreparedRequest): CompiledS
   return list;
 }
 
-/** Resource, Principal and Condition of a statement whose action already matched. */
-function restApplies(st: CompiledStatement, p: PreparedRequest, missing: string[] | undefined): Grant {
-  if (!st.noResource && !resourceMatches(st, p, missing)) return Grant.None;
-  let g = Grant.Direct;
-  if (st.principal !== undefined) {
-    g = matchPrincipal(st.principal, p.principal);
-    if (g === Grant.None) return Grant.None;
-  } else if (st.notPrincipal !== undefined) {
-    if (notPrincipalExempt(st.notPrincipal, p.principal, p.hasBoundary)) return Grant.None;
-  }
-  if (st.cond !== undefined && !st.cond.evaluate(p.context, missing)) return Grant.None;
-  return g;
+/** How the Principal/NotPrincipal of a statement (StFlag.Principal) names the caller. */
+function principalGrant(st: CompiledStatement, p: PreparedRequest): Grant {
+  if (st.principal !== undefined) return matchPrincipal(st.principal, p.principal);
+  return notPrincipalExempt(st.notPrincipal!, p.principal, p.hasBoundary) ? Grant.None : Grant.Direct;
 }
 
-/** Evaluates into `out` (not cleared: several policies of one kind can share one result). */
+/**
+ * Evaluates into `out` (not cleared: several policies of one kind can share one result). The
+ * statements come from the per-action memo (their action matched); each is then tested on what it
+ * has (StFlag): Resource/NotResource entries, Principal/NotPrincipal, Condition, in that order.
+ */
 export function evaluatePrepared(pol: CompiledPolicy, p: PreparedRequest, out: PreparedResult): PreparedResult {
   const list = statementsForAction(pol, p);
+  const n = list.length;
+  if (n === 0) return out;
   const missing = out.missingKeys;
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < n; i++) {
     const st = list[i]!;
-    const g = restApplies(st, p, missing);
-    if (g === Grant.None) continue;
-    if (st.deny) out.denies[out.nDeny++] = st.ref;
+    const f = st.flags;
+    let g: Grant = DIRECT;
+    if (f > F_DENY) {
+      if ((f & F_RESOURCES) !== 0 && !entriesMatch(st, p, missing)) continue;
+      if ((f & F_PRINCIPAL) !== 0 && (g = principalGrant(st, p)) === NONE) continue;
+      if ((f & F_COND) !== 0 && !st.cond!.evaluate(p.context, missing)) continue;
+    }
+    if ((f & F_DENY) !== 0) out.denies[out.nDeny++] = st.ref;
     else {
       out.allows[out.nAllow++] = st.ref;
       if (g > out.grant) out.grant = g;

@@ -26,7 +26,7 @@
  */
 import type { ContextKeys, PolicyVersion } from './types.js';
 import { escapeGlob as escapeGlob_, policyPattern, unescapeGlob } from './glob.js';
-import { singleValue as singleValue_ } from './context.js';
+import { lowerKey, singleValue as singleValue_ } from './context.js';
 const singleValue = singleValue_;
 
 const escapeGlob = escapeGlob_;
@@ -230,7 +230,8 @@ function parsePlaceholder(
     while (isWs(s[i])) i++;
     if (s[i] !== '}') return undefined;
   }
-  const v: TemplateVar = def === undefined ? { key: name.toLowerCase(), name } : { key: name.toLowerCase(), name, def };
+  const key = lowerKey(name);
+  const v: TemplateVar = def === undefined ? { key, name } : { key, name, def };
   return { end: i + 1, v };
 }
 

@@ -30,7 +30,7 @@
  * make their entry unsatisfiable.
  */
 import type { ContextKeys, PolicyProblem, PolicyVersion } from '../types.js';
-import { singleValue as singleValue_ } from '../context.js';
+import { lowerKey, singleValue as singleValue_ } from '../context.js';
 import { compileTemplate, type TemplateVar } from '../variables.js';
 import { ARN_OPERATORS } from './arn.js';
 import { BINARY_OPERATORS } from './binary.js';
@@ -253,7 +253,7 @@ export function compileConditions(raw: unknown, version: PolicyVersion): Compile
     for (const name of Object.keys(block)) {
       const values = valuesOf(block[name])!;
       const entry: Entry = {
-        key: name.toLowerCase(),
+        key: lowerKey(name),
         name,
         set: op.set,
         ifExists: op.ifExists,

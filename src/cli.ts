@@ -25,7 +25,6 @@ import { systemClock } from './clock.js';
 import { createAccount, ensureDefaultAccount, listAccounts, listRootKeys, getDefaultAccountId } from './accounts/accounts.js';
 import { writeProfile } from './aws-config.js';
 import { DEFAULT_REGION, isKnownRegion } from './regions.js';
-import { DEFAULT_ISSUER, issuerJwks, loadOrCreateIssuerKey, mintToken, parseDuration } from './auth/oidc-issuer.js';
 import { JwksError, registerOidcJwks } from './services/iam/oidc-providers.js';
 
 const USAGE = `usage:
@@ -194,6 +193,8 @@ async function main(argv: string[]): Promise<void> {
       // The built-in test OIDC issuer (src/auth/oidc-issuer.ts): its key pair lives in the data directory.
       const [sub, ...args] = rest;
       if (sub !== 'jwks' && sub !== 'token') fail(`unknown oidc-issuer subcommand: ${sub ?? ''} (jwks or token)`);
+      // Loaded here only: `nimbus start` should not pay for jose.
+      const { DEFAULT_ISSUER, issuerJwks, loadOrCreateIssuerKey, mintToken, parseDuration } = await import('./auth/oidc-issuer.js');
       const { values } = parseArgs({
         args,
         options: {

@@ -49,8 +49,15 @@
  * mapped.
  */
 import { createHash } from 'node:crypto';
-import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import type { Document, Element } from '@xmldom/xmldom';
+
+/** The XML libraries load on the first SAML request, not at startup (they are sizeable modules). */
+let xmlLibs: { DOMParser: typeof import('@xmldom/xmldom').DOMParser; SignedXml: typeof import('xml-crypto').SignedXml } | undefined;
+export async function loadSamlLibraries(): Promise<void> {
+  if (xmlLibs) return;
+  const [{ DOMParser }, { SignedXml }] = await Promise.all([import('@xmldom/xmldom'), import('xml-crypto')]);
+  xmlLibs = { DOMParser, SignedXml };
+}
 import type { FederatedAuthenticator } from './federation.js';
 import type { Principal } from '../gateway/context.js';
 import { ExpiredTokenException, IDPRejectedClaimException, InvalidIdentityTokenException } from '../generated/sts.js';
@@ -157,7 +164,7 @@ const badSignature = () => invalid('Response signature invalid');
 function parseXml(xml: string): Document {
   if (/<!DOCTYPE/i.test(xml)) throw invalid('Invalid SAML response: DOCTYPE is not allowed');
   try {
-    const doc = new DOMParser({
+    const doc = new xmlLibs!.DOMParser({
       onError: (level, msg) => {
         if (level !== 'warning') throw new Error(msg);
       },
@@ -203,7 +210,7 @@ function verifyEnveloped(xml: string, owner: Element, sig: Element, certs: strin
   const id = owner.getAttribute('ID');
   if (!id) return undefined;
   for (const cert of certs) {
-    const sx = new SignedXml({ publicCert: certificatePem(cert), getCertFromKeyInfo: () => null });
+    const sx = new xmlLibs!.SignedXml({ publicCert: certificatePem(cert), getCertFromKeyInfo: () => null });
     try {
       sx.loadSignature(sig as never);
       if (!sx.signatureAlgorithm || !SIGNATURE_METHODS.has(sx.signatureAlgorithm)) return undefined;
@@ -421,6 +428,7 @@ export function verifySamlAssertion(
 }
 
 export const samlAuthenticator: FederatedAuthenticator = async (f) => {
+  await loadSamlLibraries();
   const roleArn = typeof f.input.RoleArn === 'string' ? f.input.RoleArn : '';
   const principalArn = typeof f.input.PrincipalArn === 'string' ? f.input.PrincipalArn : '';
   const assertion = typeof f.input.SAMLAssertion === 'string' ? f.input.SAMLAssertion : '';

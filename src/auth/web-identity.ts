@@ -41,7 +41,10 @@
  * Unverified against AWS: the text for a token that is not a JWT, carries a bad signature or no `exp`
  * (the model's InvalidIdentityToken description is used), and the order of checks 5-7.
  */
-import { compactVerify, decodeJwt, decodeProtectedHeader, createLocalJWKSet, errors as joseErrors, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+
+/** jose loads on the first web identity request, not at startup (it is a sizeable module). */
+const loadJose = () => import('jose');
 import type { FederatedAuthenticator } from './federation.js';
 import type { Principal } from '../gateway/context.js';
 import { ServiceError } from '../gateway/errors.js';
@@ -81,6 +84,7 @@ export async function verifyWebIdentityToken(
   token: string,
   now: Date,
 ): Promise<VerifiedWebIdentity> {
+  const { decodeJwt, decodeProtectedHeader } = await loadJose();
   let claims: JWTPayload;
   try {
     decodeProtectedHeader(token);
@@ -110,6 +114,7 @@ export async function verifyWebIdentityToken(
 }
 
 async function verifySignature(token: string, jwks: { keys: unknown[] }): Promise<void> {
+  const { compactVerify, createLocalJWKSet, errors: joseErrors } = await loadJose();
   let keys: ReturnType<typeof createLocalJWKSet>;
   try {
     keys = createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
@@ -160,6 +165,7 @@ export const webIdentityAuthenticator: FederatedAuthenticator = async (f) => {
   const m = ROLE_ACCOUNT.exec(input.RoleArn ?? '');
   if (!m) {
     // Still a token check first: a bad token is reported as such whatever the role.
+    const { decodeJwt } = await loadJose();
     try {
       decodeJwt(token);
     } catch {

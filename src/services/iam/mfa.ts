@@ -41,7 +41,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { HOTP, Secret } from 'otpauth';
-import QRCode from 'qrcode';
 import type { ReadTx, WriteTx } from '../../store/types.js';
 import type { HandlerContext } from '../../gateway/context.js';
 import { ServiceError } from '../../gateway/errors.js';
@@ -278,6 +277,8 @@ export const mfaHandlers: IamHandlers = {
     const uri =
       `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(d.Name)}@${ctx.accountId}` +
       `?secret=${seed}&issuer=${encodeURIComponent(issuer)}`;
+    // qrcode loads on first use rather than at startup.
+    const { default: QRCode } = await import('qrcode');
     const png = await QRCode.toBuffer(uri, { type: 'png', errorCorrectionLevel: 'M' });
     const out: VirtualMFADevice = {
       SerialNumber: d.SerialNumber,

@@ -62,6 +62,7 @@ import type { FederatedAuthenticator } from './federation.js';
 import type { Principal } from '../gateway/context.js';
 import { ExpiredTokenException, IDPRejectedClaimException, InvalidIdentityTokenException } from '../generated/sts.js';
 import { getSamlProvider, type SamlProvider } from '../services/iam/saml-providers.js';
+import { roleArnAccount } from '../services/iam/roles.js';
 
 const NS_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const NS_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -78,7 +79,6 @@ export const SAML_ATTR_SOURCE_IDENTITY = 'https://aws.amazon.com/SAML/Attributes
 const AUDIENCE_RE = /^(?:urn:amazon:webservices|https:\/\/(?:[a-z0-9-]+\.)?signin\.aws\.amazon\.com\/saml)$/;
 const SESSION_NAME_RE = /^[a-zA-Z_0-9+=,.@-]{2,64}$/;
 const PROVIDER_ARN_RE = /^arn:aws:iam::(\d{12}):saml-provider\/([\w.+=,@-]+)$/;
-const ROLE_ARN_RE = /^arn:aws:iam::(\d{12}):role\//;
 /** AWS: "Token must be redeemed within 5 minutes of issuance". */
 const REDEEM_WITHIN_MS = 5 * 60 * 1000;
 
@@ -439,7 +439,7 @@ export const samlAuthenticator: FederatedAuthenticator = async (f) => {
   const { session, context } = verifySamlAssertion(assertion, provider, roleArn, principalArn, f.now);
   const principal: Principal = {
     type: 'saml',
-    accountId: ROLE_ARN_RE.exec(roleArn)?.[1] ?? pm![1]!,
+    accountId: roleArnAccount(roleArn) ?? pm![1]!,
     arn: provider.arn,
     userId: session.subject,
     name: session.roleSessionName,

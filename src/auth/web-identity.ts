@@ -50,6 +50,7 @@ import type { Principal } from '../gateway/context.js';
 import { ServiceError } from '../gateway/errors.js';
 import { ExpiredTokenException, InvalidIdentityTokenException } from '../generated/sts.js';
 import { getOidcProviderByIssuer, type OidcProvider } from '../services/iam/oidc-providers.js';
+import { roleArnAccount } from '../services/iam/roles.js';
 
 /** The JWS algorithms STS accepts for web identity tokens (API reference, WebIdentityToken). */
 export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
@@ -57,7 +58,6 @@ export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384',
 /** The claim AWS reads a source identity from (IAM User Guide, "Monitor and control actions taken with assumed roles"). */
 export const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 
-const ROLE_ACCOUNT = /^arn:aws:iam::(\d{12}):role\//;
 
 export const MSG_INVALID_TOKEN =
   'The web identity token that was passed could not be validated by Amazon Web Services. Get a new identity token from the identity provider and then retry the request.';
@@ -162,8 +162,8 @@ export const webIdentityAuthenticator: FederatedAuthenticator = async (f) => {
   const token = input.WebIdentityToken ?? '';
   // OAuth 2.0 access tokens (ProviderId) are checked by calling the provider: impossible offline.
   if (input.ProviderId !== undefined) throw invalid();
-  const m = ROLE_ACCOUNT.exec(input.RoleArn ?? '');
-  if (!m) {
+  const accountId = roleArnAccount(input.RoleArn ?? '');
+  if (accountId === undefined) {
     // Still a token check first: a bad token is reported as such whatever the role.
     const { decodeJwt } = await loadJose();
     try {
@@ -173,7 +173,6 @@ export const webIdentityAuthenticator: FederatedAuthenticator = async (f) => {
     }
     throw new ServiceError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
   }
-  const accountId = m[1]!;
   const v = await verifyWebIdentityToken(f.tx, accountId, token, f.now);
   const context = webIdentityContext(v);
   // The session's source identity comes from the token (trust policies test it as sts:SourceIdentity).

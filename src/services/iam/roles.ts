@@ -118,6 +118,24 @@ export async function getRole(tx: ReadTx, accountId: string, roleName: string): 
   return tx.get<RoleRecord>(accountId, KIND_ROLE, roleKey(roleName));
 }
 
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
+
+/** The account a role ARN belongs to, or undefined when the string is not a role ARN. */
+export function roleArnAccount(arn: string): string | undefined {
+  return ROLE_ARN.exec(arn)?.[1];
+}
+
+/**
+ * The role a role ARN names exactly (path included), in whichever account of this Nimbus holds it
+ * (AssumeRole and the federation operations address roles of other accounts).
+ */
+export async function roleByArn(tx: ReadTx, arn: string): Promise<{ accountId: string; role: RoleRecord } | undefined> {
+  const m = ROLE_ARN.exec(arn);
+  if (!m) return undefined;
+  const role = await getRole(tx, m[1]!, m[2]!);
+  return role && role.Arn === arn ? { accountId: m[1]!, role } : undefined;
+}
+
 /** A role's inline policies, raw JSON (not URL-encoded); `id` is the policy name. */
 export async function rolePolicyDocuments(tx: ReadTx, accountId: string, roleName: string): Promise<Array<{ id: string; document: string }>> {
   const rows = await tx.list<InlinePolicyRecord>(accountId, KIND_ROLE_POLICY, { prefix: `${roleKey(roleName)}/` });

@@ -30,11 +30,10 @@ import { newAccessKeyId, newSecretAccessKey } from '../../accounts/ids.js';
 import { getAccessKey, putAccessKey, type AccessKeyRecord, type SessionFacts } from '../../accounts/accounts.js';
 import { parsePolicy, isProblem } from '../../policy/document.js';
 import { checkMfaCode } from '../iam/mfa.js';
-import { getRole, KIND_ROLE, type RoleRecord } from '../iam/roles.js';
+import { KIND_ROLE, roleByArn } from '../iam/roles.js';
 import { getUser } from '../iam/state.js';
 import { samlSessionOf } from '../../auth/saml.js';
 
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
 const CHAINED_MAX = 3600;
 const PACKED_ALLOTMENT = 2048;
 
@@ -132,11 +131,10 @@ async function assumeRoleWithWebIdentity(
   const fed = p.federation;
   const denied = () => accessDenied('Not authorized to perform sts:AssumeRoleWithWebIdentity');
   if (p.type !== 'web-identity' || !fed) throw denied();
-  const m = ROLE_ARN.exec(input.RoleArn);
-  const role: RoleRecord | undefined = m ? await getRole(ctx.tx, m[1]!, m[2]!) : undefined;
+  const found = await roleByArn(ctx.tx, input.RoleArn);
   // The authorizer refuses a role it cannot find (no trust policy allows), so this only guards.
-  if (!m || !role || role.Arn !== input.RoleArn) throw denied();
-  const roleAccount = m[1]!;
+  if (!found) throw denied();
+  const { role, accountId: roleAccount } = found;
   requireStsRegion(ctx.region, roleAccount);
   const duration = input.DurationSeconds ?? 3600;
   if (duration > role.MaxSessionDuration) throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
@@ -194,11 +192,10 @@ async function assumeRoleWithSaml(
   const denied = () => accessDenied('Not authorized to perform sts:AssumeRoleWithSAML');
   const saml = p.type === 'saml' ? samlSessionOf(p) : undefined;
   if (!saml || saml.roleArn !== input.RoleArn) throw denied();
-  const m = ROLE_ARN.exec(input.RoleArn);
-  const role: RoleRecord | undefined = m ? await getRole(ctx.tx, m[1]!, m[2]!) : undefined;
+  const found = await roleByArn(ctx.tx, input.RoleArn);
   // The authorizer refuses a role it cannot find (no trust policy allows), so this only guards.
-  if (!m || !role || role.Arn !== input.RoleArn) throw denied();
-  const roleAccount = m[1]!;
+  if (!found) throw denied();
+  const { role, accountId: roleAccount } = found;
   requireStsRegion(ctx.region, roleAccount);
   const duration = input.DurationSeconds ?? saml.sessionDuration ?? 3600;
   if (duration > role.MaxSessionDuration) throw validation('Requested DurationSeconds exceeds MaxSessionDuration set for this role.');
@@ -247,13 +244,12 @@ export const sessionHandlers: Pick<StsHandlers, 'AssumeRole' | 'GetFederationTok
   async AssumeRole(input, ctx) {
     const p = ctx.principal;
     if (p.type === 'root') throw accessDenied('Roles may not be assumed by root accounts.');
-    const m = ROLE_ARN.exec(input.RoleArn);
-    const role: RoleRecord | undefined = m ? await getRole(ctx.tx, m[1]!, m[2]!) : undefined;
-    if (!m || !role || role.Arn !== input.RoleArn) {
+    const found = await roleByArn(ctx.tx, input.RoleArn);
+    if (!found) {
       // The authorizer refuses a role it cannot find (no trust policy allows), so this only guards.
       throw accessDenied(`User: ${p.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`);
     }
-    const roleAccount = m[1]!;
+    const { role, accountId: roleAccount } = found;
     requireStsRegion(ctx.region, roleAccount);
   requireStsRegion(ctx.region, roleAccount);
     const chained = p.type === 'assumed-role';

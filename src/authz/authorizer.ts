@@ -31,7 +31,7 @@ import { requestContext, resourceTagContext, FactsContext, type PrincipalFacts, 
 import { AuditTrail } from './audit.js';
 import { denialError } from './denials.js';
 import { userPermissions, rolePermissions, type PolicyDoc } from '../services/iam/permissions.js';
-import { getRole } from '../services/iam/roles.js';
+import { getRole, roleByArn } from '../services/iam/roles.js';
 import { getUser } from '../services/iam/state.js';
 import { managedPolicyDocument } from '../services/iam/policies.js';
 import { usersMayChangeOwnPassword } from '../services/iam/login-profiles.js';
@@ -52,20 +52,32 @@ interface ResourcePolicy {
 }
 type ResourcePolicyOf = (tx: ReadTx, input: Record<string, unknown>) => Promise<ResourcePolicy | undefined>;
 
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
-
 /**
  * Operations decided with a resource-based policy. sts:AssumeRole: the role's trust policy, which
  * must allow the caller even within one account (IAM User Guide, "Cross account resource access":
  * a role trust policy is required), and which lives in the role's account (possibly another one).
  */
 const roleTrust: ResourcePolicyOf = async (tx, input) => {
-  const m = typeof input.RoleArn === 'string' ? ROLE_ARN.exec(input.RoleArn) : null;
-  if (!m) return undefined;
-  const role = await getRole(tx, m[1]!, m[2]!);
-  if (!role || role.Arn !== input.RoleArn) return undefined;
-  return { policy: { id: role.Arn, document: role.AssumeRolePolicyDocument }, type: 'trust', accountId: m[1]! };
+  const found = typeof input.RoleArn === 'string' ? await roleByArn(tx, input.RoleArn) : undefined;
+  return found && { policy: { id: found.role.Arn, document: found.role.AssumeRolePolicyDocument }, type: 'trust', accountId: found.accountId };
 };
+/**
+ * AWS managed policies belong to AWS, not to the caller's account: every account may read them
+ * (with its own permission to do so) and none may change them. They are decided as cross-account
+ * resources whose resource-based policy allows reads to everyone, so a write (CreatePolicyVersion,
+ * DeletePolicy, TagPolicy...) is refused to any caller, root included, "because no resource-based
+ * policy allows" it, as AWS answers.
+ */
+const AWS_OWNED_ACCOUNT = 'aws';
+const AWS_OWNED_READS: PolicyDoc = {
+  id: 'aws-managed-policies',
+  document: JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: ['iam:Get*', 'iam:List*'], Resource: 'arn:aws:iam::aws:policy/*' }],
+  }),
+};
+const arnAccount = (arn: string) => arn.split(':', 5)[4];
+
 const RESOURCE_POLICIES: Record<string, Record<string, ResourcePolicyOf>> = {
   sts: { AssumeRole: roleTrust, AssumeRoleWithWebIdentity: roleTrust, AssumeRoleWithSAML: roleTrust },
 };
@@ -177,14 +189,15 @@ export class Authorizer {
       if (a.principal.federation) Object.assign(base, a.principal.federation.context);
       for (const res of check.resources) {
         const context = new FactsContext(base, resourceTagContext(res, prefix));
+        const awsOwned = arnAccount(res.arn) === AWS_OWNED_ACCOUNT;
         const d = decide(
           { action: check.action, resource: res.arn, principal: caller, context },
           {
             identity: policies.identity,
             boundary: policies.boundary,
             session: policies.session,
-            resource: check.withResourcePolicy ? resourcePolicy : undefined,
-            resourceAccountId: check.withResourcePolicy && rp ? rp.accountId : undefined,
+            resource: awsOwned ? this.compile(AWS_OWNED_READS, 'resource') : check.withResourcePolicy ? resourcePolicy : undefined,
+            resourceAccountId: awsOwned ? AWS_OWNED_ACCOUNT : check.withResourcePolicy && rp ? rp.accountId : undefined,
             resourcePolicyRequired: check.withResourcePolicy && RESOURCE_POLICIES[a.serviceId]?.[a.operation] !== undefined ? true : undefined,
             isRoot: a.principal.type === 'root',
           },

@@ -230,7 +230,8 @@ export async function bindResources(
     const re = templateRegex(template);
     const given = candidates.find((c) => re.test(c));
     if (given) {
-      out.push({ type: rt.name, arn: given });
+      // AWS names its own managed policies `policy <arn>` in denials.
+      out.push({ type: rt.name, arn: given, display: rt.name === 'policy' && given.startsWith('arn:aws:iam::aws:policy/') ? `policy ${given}` : undefined });
       continue;
     }
     const filled = await fill(template, input, env, operation);

@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import {
   IAMClient,
   CreateUserCommand,
+  CreateAccessKeyCommand,
+  PutUserPolicyCommand,
+  TagPolicyCommand,
   CreatePolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -228,6 +231,25 @@ test('writes on an AWS managed policy are refused with AccessDenied', async () =
   await rejects(iam.send(new DeletePolicyCommand({ PolicyArn: READONLY })), 'AccessDenied', 403, denied('DeletePolicy'));
   await rejects(iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: READONLY, VersionId: 'v1' })), 'AccessDenied', 403, denied('SetDefaultPolicyVersion'));
   await rejects(iam.send(new DeletePolicyVersionCommand({ PolicyArn: READONLY, VersionId: 'v1' })), 'AccessDenied', 403, denied('DeletePolicyVersion'));
+  await rejects(iam.send(new TagPolicyCommand({ PolicyArn: READONLY, Tags: [{ Key: 'k', Value: 'v' }] })), 'AccessDenied', 403, denied('TagPolicy'));
+  // An IAM user allowed iam:* in its own account may read them but still not change them.
+  await iam.send(new CreateUserCommand({ UserName: 'iam-admin' }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: 'iam-admin',
+      PolicyName: 'all-iam',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] }),
+    }),
+  );
+  const k = (await iam.send(new CreateAccessKeyCommand({ UserName: 'iam-admin' }))).AccessKey!;
+  const asAdmin = new IAMClient(sdkConfig(s, { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! }));
+  assert.equal((await asAdmin.send(new GetPolicyCommand({ PolicyArn: READONLY }))).Policy!.PolicyName, 'ReadOnlyAccess');
+  await rejects(
+    asAdmin.send(new DeletePolicyCommand({ PolicyArn: READONLY })),
+    'AccessDenied',
+    403,
+    `User: arn:aws:iam::${s.accountId}:user/iam-admin is not authorized to perform: iam:DeletePolicy on resource: policy ${READONLY} because no resource-based policy allows the iam:DeletePolicy action`,
+  );
   // Unchanged.
   const p = (await iam.send(new GetPolicyCommand({ PolicyArn: READONLY }))).Policy!;
   const v = (await iam.send(new GetPolicyVersionCommand({ PolicyArn: READONLY, VersionId: p.DefaultVersionId! }))).PolicyVersion!;

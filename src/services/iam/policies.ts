@@ -56,7 +56,7 @@ import { parsePolicy, policySize, isProblem, type PolicyKind } from '../../polic
 import { KIND_USER, getUser, userKey, type UserRecord } from './state.js';
 import { getGroup } from './groups.js';
 import { KIND_ROLE, getRole, type RoleRecord } from './roles.js';
-import { awsManagedIndexAfter, isAwsManagedArn, listAwsManagedPolicies } from './aws-managed.js';
+import { awsManagedIndexAfter, listAwsManagedPolicies } from './aws-managed.js';
 import {
   ATTACHED_KIND,
   KIND_POLICY,
@@ -150,15 +150,6 @@ function validate(text: string, kind: PolicyKind, entityName?: string, otherInli
   }
 }
 
-/** AWS managed policies cannot be written by any principal of an account. */
-function refuseAwsWrite(ctx: HandlerContext, arn: string, action: string): void {
-  if (!isAwsManagedArn(arn)) return;
-  throw new ServiceError(
-    'AccessDenied',
-    `User: ${ctx.principal.arn} is not authorized to perform: iam:${action} on resource: policy ${arn} because no resource-based policy allows the iam:${action} action`,
-    403,
-  );
-}
 
 function policyOut(p: PolicyRecord, view: 'create' | 'get' | 'list', boundaryUsage: number): Policy {
   const out: Policy = {
@@ -478,7 +469,6 @@ export const policyHandlers: IamHandlers = {
   },
 
   async DeletePolicy(input, ctx) {
-    refuseAwsWrite(ctx, input.PolicyArn, 'DeletePolicy');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
     if (p.AttachmentCount > 0 || (await boundaryCount(ctx.tx, ctx.accountId, p.Arn)) > 0) throw new DeleteConflictException(ATTACHED_TO_ENTITIES);
@@ -495,7 +485,6 @@ export const policyHandlers: IamHandlers = {
   // --- versions ---------------------------------------------------------------------------
 
   async CreatePolicyVersion(input, ctx) {
-    refuseAwsWrite(ctx, input.PolicyArn, 'CreatePolicyVersion');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
     validate(input.PolicyDocument, 'managed');
@@ -562,7 +551,6 @@ export const policyHandlers: IamHandlers = {
   },
 
   async DeletePolicyVersion(input, ctx) {
-    refuseAwsWrite(ctx, input.PolicyArn, 'DeletePolicyVersion');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     const v = p && (await getVersion(ctx.tx, ctx.accountId, p, input.VersionId));
     if (!p || !v) throw versionNotFound(input.PolicyArn, input.VersionId);
@@ -571,7 +559,6 @@ export const policyHandlers: IamHandlers = {
   },
 
   async SetDefaultPolicyVersion(input, ctx) {
-    refuseAwsWrite(ctx, input.PolicyArn, 'SetDefaultPolicyVersion');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     const v = p && (await getVersion(ctx.tx, ctx.accountId, p, input.VersionId));
     if (!p || !v) throw versionNotFound(input.PolicyArn, input.VersionId);
@@ -665,7 +652,6 @@ export const policyHandlers: IamHandlers = {
   // --- policy tags ------------------------------------------------------------------------
 
   async TagPolicy(input, ctx) {
-    refuseAwsWrite(ctx, input.PolicyArn, 'TagPolicy');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
     checkPolicyTags(input.Tags);
@@ -680,7 +666,6 @@ export const policyHandlers: IamHandlers = {
   },
 
   async UntagPolicy(input, ctx) {
-    refuseAwsWrite(ctx, input.PolicyArn, 'UntagPolicy');
     const p = await findPolicy(ctx.tx, ctx.accountId, input.PolicyArn);
     if (!p) throw policyNotFound(input.PolicyArn);
     const drop = new Set(input.TagKeys);
